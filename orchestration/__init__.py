@@ -1,0 +1,1 @@
+"""Safety data warehouse: Dagster code location."""

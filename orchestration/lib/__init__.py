@@ -1,0 +1,1 @@
+"""Helpers shared by the Dagster definitions (no Dagster objects are built here)."""

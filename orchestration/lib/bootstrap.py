@@ -1,0 +1,33 @@
+"""Load a study's configuration and every feed into `raw` without Dagster (development, tests)."""
+
+from __future__ import annotations
+
+import argparse
+
+from orchestration.lib.raw_loader import LoadResult, load_feed
+from orchestration.lib.studies import get_study, study_names
+from orchestration.lib.study_config import publish_config
+from orchestration.lib.warehouse import connect
+
+
+def load_study_raw(name: str) -> list[LoadResult]:
+    study = get_study(name)
+    results = []
+    with connect() as con:
+        publish_config(con, study.config)
+        for feed in study.feeds().values():
+            results.append(load_feed(con, feed, study.studyid))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("studies", nargs="*", help="study folders (default: all)")
+    args = parser.parse_args()
+    for name in args.studies or study_names():
+        for r in load_study_raw(name):
+            print(f"{r.study}.{r.domain}: {r.rows} rows ({r.action})")
+
+
+if __name__ == "__main__":
+    main()
