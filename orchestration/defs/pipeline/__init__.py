@@ -1,0 +1,29 @@
+"""The whole pipeline as one job (one run per study), and its nightly schedule."""
+
+import dagster as dg
+
+from orchestration.lib.partitions import study_partitions
+from orchestration.lib.studies import study_names
+
+PIPELINE_JOB = "safety_pipeline"
+
+safety_pipeline = dg.define_asset_job(
+    PIPELINE_JOB,
+    selection=dg.AssetSelection.all(include_sources=False),
+    partitions_def=study_partitions(),
+    description="Load a study's feeds, build staging and marts, run every quality check and "
+                "produce the safety tables and figures.",
+    executor_def=dg.in_process_executor,
+)
+
+
+@dg.schedule(job=safety_pipeline, cron_schedule="0 5 * * *", execution_timezone="UTC",
+             default_status=dg.DefaultScheduleStatus.STOPPED,
+             description="Nightly refresh of every study.")
+def nightly_refresh(context: dg.ScheduleEvaluationContext):
+    day = context.scheduled_execution_time.strftime("%Y-%m-%d")
+    for study in study_names():
+        yield dg.RunRequest(run_key=f"{study}:{day}", partition_key=study, tags={"trigger": "nightly"})
+
+
+defs = dg.Definitions(jobs=[safety_pipeline], schedules=[nightly_refresh])
