@@ -1,0 +1,35 @@
+# Two commands do all set-up on a fresh machine:
+#   make run    build the warehouse and every output for the bundled study (data/raw/*)
+#   make test   run the test suite (installs Chromium for the UI tests when it can)
+SHELL := /bin/bash
+VENV := .venv
+# uv from PATH, else the one pip installs into the machine's Python
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+
+.PHONY: setup run test ui browser clean
+
+setup: $(VENV)/.synced
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen --all-groups
+	@touch $@
+
+run: setup
+	$(VENV)/bin/safety-warehouse run
+
+ui: setup
+	$(VENV)/bin/safety-warehouse ui
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "could not install chromium: the browser tests will be skipped"; \
+	  else echo "chromium not found and not root: the browser tests will be skipped"; fi; }
+
+test: setup browser
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf warehouse outputs .dagster_home dbt_project/target
