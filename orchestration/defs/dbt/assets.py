@@ -1,6 +1,5 @@
 """One `dbt build` for the selected models: models, seeds and their tests in dependency order."""
 
-from __future__ import annotations
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets

@@ -6,7 +6,6 @@ into `raw.<domain>` through `orchestration.lib.raw_loader`, which refuses a malf
 touching the table.
 """
 
-from __future__ import annotations
 
 import time
 

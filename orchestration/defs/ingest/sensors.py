@@ -1,6 +1,5 @@
 """Sensor: a study folder whose feeds differ from what the warehouse last loaded triggers a run."""
 
-from __future__ import annotations
 
 import hashlib
 import json

@@ -2,15 +2,13 @@
 
 import dagster as dg
 
-from orchestration.lib.partitions import study_partitions
 from orchestration.lib.studies import study_names
 
 PIPELINE_JOB = "safety_pipeline"
 
 safety_pipeline = dg.define_asset_job(
     PIPELINE_JOB,
-    selection=dg.AssetSelection.all(include_sources=False),
-    partitions_def=study_partitions(),
+    selection=dg.AssetSelection.all(),
     description="Load a study's feeds, build staging and marts, run every quality check and "
                 "produce the safety tables and figures.",
     executor_def=dg.in_process_executor,

@@ -1,0 +1,44 @@
+"""The feed sensor asks for a run of a study exactly when its files change; the schedule covers every study."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timezone
+
+import dagster as dg
+
+from orchestration.lib import paths
+
+
+def _raw_copy(tmp_path, monkeypatch):
+    raw = tmp_path / "raw"
+    shutil.copytree(paths.PROJECT_ROOT / "data" / "raw" / "cdiscpilot01", raw / "cdiscpilot01")
+    monkeypatch.setenv("SAFETY_RAW_DIR", str(raw))
+    return raw / "cdiscpilot01"
+
+
+def test_sensor_requests_run_only_on_change(tmp_path, monkeypatch):
+    from orchestration.defs.ingest.sensors import raw_feed_sensor
+
+    study = _raw_copy(tmp_path, monkeypatch)
+    with dg.instance_for_test() as instance:
+        ctx = dg.build_sensor_context(instance=instance)
+        first = list(raw_feed_sensor(ctx))
+        assert [r.partition_key for r in first] == ["cdiscpilot01"]
+        ctx = dg.build_sensor_context(instance=instance, cursor=ctx.cursor)
+        assert list(raw_feed_sensor(ctx)) == []
+        (study / "dm.xpt").write_bytes((study / "dm.xpt").read_bytes() + b"\0")
+        ctx = dg.build_sensor_context(instance=instance, cursor=ctx.cursor)
+        again = list(raw_feed_sensor(ctx))
+        assert len(again) == 1 and again[0].run_key != first[0].run_key
+
+
+def test_nightly_schedule_requests_every_study(tmp_path, monkeypatch):
+    from orchestration.defs.pipeline import nightly_refresh
+
+    study = _raw_copy(tmp_path, monkeypatch)
+    shutil.copytree(study, study.parent / "secondstudy")
+    ctx = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 1, 2, 5, tzinfo=timezone.utc))
+    requests = list(nightly_refresh(ctx))
+    assert sorted(r.partition_key for r in requests) == ["cdiscpilot01", "secondstudy"]
+    assert all(r.run_key.endswith("2026-01-02") for r in requests)
