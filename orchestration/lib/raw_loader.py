@@ -14,7 +14,8 @@ from datetime import datetime, timezone
 
 import duckdb
 
-from orchestration.lib.feeds import FeedFile, check_structure, read_feed
+from orchestration.lib.feeds import FeedFile, check_structure, file_digest, read_feed
+from orchestration.lib.warehouse import table_exists
 
 LOAD_LOG_DDL = """
 create table if not exists raw.load_log (
@@ -64,48 +65,64 @@ def _ensure_table(con: duckdb.DuckDBPyConnection, domain: str, columns: list[str
             con.execute(f'alter table raw."{domain}" add column "{c}" varchar')
 
 
+def _previous_load(con: duckdb.DuckDBPyConnection, feed: FeedFile, sha256: str) -> tuple | None:
+    """The last load of this study's domain if it had these exact bytes and its rows are all still there."""
+    last = con.execute(
+        """select load_id, studyid, rows, columns from raw.load_log
+           where study = ? and domain = ? order by loaded_at desc limit 1""",
+        [feed.study, feed.domain]).fetchone()
+    if last is None or not table_exists(con, "raw", feed.domain):
+        return None
+    same = con.execute("select sha256 = ? from raw.load_log where load_id = ?", [sha256, last[0]]).fetchone()[0]
+    if not same:
+        return None
+    in_table = con.execute(f'select count(*) from raw."{feed.domain}" where STUDYID = ?', [last[1]]).fetchone()[0]
+    return last if in_table == last[2] else None
+
+
 def load_feed(con: duckdb.DuckDBPyConnection, feed: FeedFile, studyid: str | None,
               run_id: str | None = None) -> LoadResult:
+    con.execute(LOAD_LOG_DDL)
+    sha, size = file_digest(feed.path) if feed.path.exists() else (None, 0)
+    previous = _previous_load(con, feed, sha) if sha else None
+    load_id = uuid.uuid4().hex
+    if previous is not None:
+        # same bytes as the rows already in place: nothing to read, validate or write
+        _, sid, rows, columns = previous
+        result = LoadResult(load_id=load_id, study=feed.study, studyid=sid, domain=feed.domain,
+                            source_file=str(feed.path), sha256=sha, bytes=size, rows=rows,
+                            action="unchanged", columns=list(columns or []))
+        _log(con, result, feed, run_id)
+        return result
+
     read = read_feed(feed)
     check_structure(read, studyid)
     sid = read.table.column("STUDYID")[0].as_py().strip()
-    con.execute(LOAD_LOG_DDL)
-
-    last = con.execute(
-        """select sha256, rows from raw.load_log
-           where study = ? and domain = ? order by loaded_at desc limit 1""",
-        [feed.study, feed.domain]).fetchone()
-    in_table = 0
-    if last is not None:
-        in_table = con.execute(f'select count(*) from raw."{feed.domain}" where STUDYID = ?', [sid]).fetchone()[0]
-    unchanged = last is not None and last[0] == read.sha256 and in_table == read.table.num_rows
-
-    load_id = uuid.uuid4().hex
     result = LoadResult(load_id=load_id, study=feed.study, studyid=sid, domain=feed.domain,
                         source_file=str(feed.path), sha256=read.sha256, bytes=read.bytes,
-                        rows=read.table.num_rows, action="unchanged" if unchanged else "loaded",
-                        columns=read.columns)
+                        rows=read.table.num_rows, action="loaded", columns=read.columns)
     con.execute("begin transaction")
     try:
-        if not unchanged:
-            _ensure_table(con, feed.domain, read.columns)
-            incoming = read.table
-            con.register("incoming_feed", incoming)
-            con.execute(f'delete from raw."{feed.domain}" where STUDYID = ?', [sid])
-            con.execute(
-                f'insert into raw."{feed.domain}" by name select *, ? as _load_id from incoming_feed',
-                [load_id])
-            con.unregister("incoming_feed")
-        con.execute(
-            "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [load_id, feed.study, sid, feed.domain, str(feed.path), feed.format, read.sha256,
-             read.bytes, read.table.num_rows, read.columns, result.action,
-             datetime.now(timezone.utc), run_id])
+        _ensure_table(con, feed.domain, read.columns)
+        con.register("incoming_feed", read.table)
+        con.execute(f'delete from raw."{feed.domain}" where STUDYID = ?', [sid])
+        con.execute(f'insert into raw."{feed.domain}" by name select *, ? as _load_id from incoming_feed',
+                    [load_id])
+        con.unregister("incoming_feed")
+        _log(con, result, feed, run_id)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
     return result
+
+
+def _log(con: duckdb.DuckDBPyConnection, result: LoadResult, feed: FeedFile, run_id: str | None) -> None:
+    con.execute(
+        "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [result.load_id, result.study, result.studyid, result.domain, result.source_file, feed.format,
+         result.sha256, result.bytes, result.rows, result.columns, result.action,
+         datetime.now(timezone.utc), run_id])
 
 
 def current_feed_snapshot(con: duckdb.DuckDBPyConnection, study: str) -> str | None:

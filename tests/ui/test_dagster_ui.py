@@ -1,0 +1,81 @@
+"""A data manager opens the Dagster UI after a run and sees the asset checks, their status and metadata."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+import pytest
+
+CHECKS_QUERY = """
+query Checks($key: AssetKeyInput!) {
+  assetNodeOrError(assetKey: $key) {
+    ... on AssetNode {
+      assetChecksOrError {
+        ... on AssetChecks {
+          checks {
+            name
+            blocking
+            executionForLatestMaterialization {
+              status
+              evaluation { severity metadataEntries { label } }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def _graphql(base: str, query: str, variables: dict) -> dict:
+    req = urllib.request.Request(f"{base}/graphql", data=json.dumps({"query": query, "variables": variables}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        payload = json.loads(resp.read())
+    assert "errors" not in payload, payload
+    return payload["data"]
+
+
+def _checks(base: str, path: list[str]) -> list[dict]:
+    deadline = time.time() + 120
+    while True:  # the code location loads in the background after the server answers
+        data = _graphql(base, CHECKS_QUERY, {"key": {"path": path}})
+        node = data["assetNodeOrError"]
+        if node and "assetChecksOrError" in node:
+            return node["assetChecksOrError"]["checks"]
+        if time.time() > deadline:
+            raise AssertionError(f"asset {path} not found in the UI: {data}")
+        time.sleep(2)
+
+
+@pytest.mark.parametrize("asset_path", [["raw", "lb"], ["raw", "ae"], ["marts", "fct_lab_result"]])
+def test_asset_checks_visible_with_status_and_metadata(dagster_ui, browser, asset_path, tmp_path):
+    checks = _checks(dagster_ui, asset_path)
+    executed = [c for c in checks if c["executionForLatestMaterialization"]]
+    assert executed, f"no executed checks on {asset_path}"
+    assert any(c["executionForLatestMaterialization"]["evaluation"]["metadataEntries"] for c in executed)
+
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(f"{dagster_ui}/assets/{'/'.join(asset_path)}?view=checks", wait_until="domcontentloaded")
+    names = sorted(c["name"] for c in executed)
+    page.get_by_text(names[0], exact=True).first.wait_for(timeout=60_000)
+    body = page.inner_text("body")
+    shown = [n for n in names if n in body]
+    assert len(shown) >= min(len(names), 5), f"checks missing from the page: {sorted(set(names) - set(shown))[:10]}"
+    statuses = {c["executionForLatestMaterialization"]["status"] for c in executed}
+    labels = {"SUCCEEDED": "Passed", "FAILED": "Failed"}
+    assert any(labels.get(s, "") in body for s in statuses)
+    page.screenshot(path=str(tmp_path / "checks.png"), full_page=True)
+    assert (tmp_path / "checks.png").stat().st_size > 10_000
+
+    # the metadata of one check opens from the page
+    page.get_by_text(names[0], exact=True).first.click()
+    page.wait_for_timeout(1500)
+    entry = next(c for c in executed if c["name"] == names[0])
+    labels_meta = [m["label"] for m in entry["executionForLatestMaterialization"]["evaluation"]["metadataEntries"]]
+    if labels_meta:
+        page.get_by_text(labels_meta[0]).first.wait_for(timeout=30_000)
+    page.close()
