@@ -1,0 +1,23 @@
+"""The published warehouse copy, downstream of every other asset (see orchestration.lib.publish)."""
+
+import dagster as dg
+
+from orchestration.lib.publish import publish_warehouse
+
+PUBLISHED_KEY = dg.AssetKey(["published", "warehouse"])
+
+
+def published_warehouse_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=PUBLISHED_KEY,
+        deps=upstream,
+        group_name="published",
+        kinds={"duckdb"},
+        description="Read-only copy of the warehouse for analysts, replaced only when a whole run succeeded.",
+    )
+    def _published(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        path, size = publish_warehouse()
+        context.log.info(f"published {path} ({size:,} bytes)")
+        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "bytes": size})
+
+    return _published
