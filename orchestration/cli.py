@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration.lib import paths
@@ -43,7 +44,17 @@ def _step_durations(instance, run_id: str) -> dict[str, float]:
     return durations
 
 
-def run_pipeline(studies: list[str] | None = None, verbose: bool = False) -> bool:
+@dataclass
+class PipelineSummary:
+    ok: bool
+    run_ids: dict[str, str] = field(default_factory=dict)  # study -> Dagster run id
+    failures: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def run_pipeline(studies: list[str] | None = None, verbose: bool = False) -> PipelineSummary:
     t0 = time.perf_counter()
     prepare_environment()
     import dagster as dg
@@ -58,12 +69,13 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False) -> boo
     t_defs = time.perf_counter()
     print(f"start-up: imports {t_import - t0:.1f}s, definitions (dbt manifest) {t_defs - t_import:.1f}s")
     instance = dg.DagsterInstance.get()
-    ok = True
+    summary = PipelineSummary(ok=True)
     for study in studies or study_names():
         started = time.perf_counter()
         result = job.execute_in_process(partition_key=study, instance=instance, raise_on_error=False,
                                         tags={"trigger": "cli"})
         elapsed = time.perf_counter() - started
+        summary.run_ids[study] = result.run_id
         durations = _step_durations(instance, result.run_id)
         by_stage: dict[str, float] = defaultdict(float)
         for step, secs in durations.items():
@@ -76,19 +88,25 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False) -> boo
             for step, secs in sorted(durations.items(), key=lambda kv: -kv[1]):
                 print(f"    {step:<60} {secs:6.2f}s")
         if not result.success:
-            ok = False
+            summary.ok = False
             for ev in result.all_events:
                 if ev.is_step_failure:
                     err = ev.step_failure_data.error
-                    print(f"  step {ev.step_key} failed: {err.message.strip() if err else ''}")
+                    summary.failures.append(f"step {ev.step_key} failed: {err.message.strip() if err else ''}")
                 elif ev.event_type_value == "ASSET_CHECK_EVALUATION":
-                    data = ev.event_specific_data.asset_check_evaluation
+                    data = ev.event_specific_data
                     if not data.passed and str(data.severity).endswith("ERROR"):
-                        print(f"  blocking check failed: {data.asset_key.to_user_string()} {data.check_name}")
-    print(f"\nwarehouse: {paths.warehouse_path()}")
+                        summary.failures.append(
+                            f"blocking check failed: {data.asset_key.to_user_string()} {data.check_name}")
+            for line in summary.failures:
+                print(f"  {line}")
+    from orchestration.lib.publish import published_path
+
+    print(f"\nwarehouse: {paths.warehouse_path()} (written by runs)")
+    print(f"published: {published_path()} (for SQL readers; replaced only by a complete run)")
     print(f"outputs:   {paths.outputs_dir()}")
     print(f"total {time.perf_counter() - t0:.1f}s")
-    return ok
+    return summary
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -55,13 +55,27 @@ def test_schemas_are_not_prefixed(warehouse_con):
     assert not any(s.startswith(("main_", "dev_")) for s in schemas)
 
 
+def test_published_copy_matches_warehouse(pipeline, warehouse_con):
+    import duckdb
+
+    published = pipeline.warehouse.parent / "published" / pipeline.warehouse.name
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        for table in ("raw.lb", "staging.stg_ae", "raw.load_log"):
+            q = f"select count(*) from {table}"
+            assert con.execute(q).fetchone() == warehouse_con.execute(q).fetchone()
+    finally:
+        con.close()
+
+
 def test_second_run_is_idempotent(pipeline, warehouse_con):
     before = {d: warehouse_con.execute(f"select count(*) from raw.{d}").fetchone()[0]
               for d in ("ae", "lb", "supplb", "vs")}
     warehouse_con.close()
     from orchestration.cli import run_pipeline
 
-    assert run_pipeline()
+    second = run_pipeline()
+    assert second.ok
     import duckdb
 
     con = duckdb.connect(str(pipeline.warehouse), read_only=True)
@@ -69,8 +83,9 @@ def test_second_run_is_idempotent(pipeline, warehouse_con):
         after = {d: con.execute(f"select count(*) from raw.{d}").fetchone()[0] for d in before}
         assert after == before
         actions = con.execute(
-            "select action, count(*) from raw.load_log where study='cdiscpilot01' group by action").fetchall()
-        assert dict(actions) == {"loaded": 9, "unchanged": 9}
+            "select action, count(*) from raw.load_log where run_id = ? group by action",
+            [second.run_ids["cdiscpilot01"]]).fetchall()
+        assert dict(actions) == {"unchanged": 9}
         assert con.execute("select count(*) from staging.stg_ae").fetchone()[0] == 1191
     finally:
         con.close()
