@@ -15,7 +15,7 @@ class WarehouseTranslator(DagsterDbtTranslator):
     the one ["raw", "study_config"] asset); models -> [<layer folder>, <model>] in group <layer folder>."""
 
     def __init__(self) -> None:
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_duplicate_source_asset_keys=True))
 
     @staticmethod
     def _layer(props: Mapping[str, Any]) -> str:
