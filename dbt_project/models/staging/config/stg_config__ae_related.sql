@@ -1,0 +1,3 @@
+{{ stg_config('cfg_ae_related', [
+    ['aerel', 'text'],
+]) }}

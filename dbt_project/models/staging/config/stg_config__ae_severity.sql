@@ -1,0 +1,4 @@
+{{ stg_config('cfg_ae_severity', [
+    ['aesev', 'text'],
+    ['asevn', 'integer'],
+]) }}

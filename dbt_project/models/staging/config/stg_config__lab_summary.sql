@@ -1,0 +1,4 @@
+{{ stg_config('cfg_lab_summary', [
+    ['parcat1', 'text'],
+    ['requires_unit', 'flag'],
+]) }}

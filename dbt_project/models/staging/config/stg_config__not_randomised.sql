@@ -1,0 +1,3 @@
+{{ stg_config('cfg_not_randomised', [
+    ['armcd', 'text'],
+]) }}

@@ -1,0 +1,3 @@
+{{ stg_config('cfg_vs_summary', [
+    ['paramcd', 'text'],
+]) }}
