@@ -1,0 +1,403 @@
+"""Compiling rules into Great Expectations expectations (or fallback SQL) for one study's table.
+
+Three ways a rule is evaluated, chosen by its check type (catalogue.GX_NATIVE / GX_SQL /
+FALLBACK_SQL):
+
+- gx      built-in GX Core expectations (not null, in set, minimum length, column exists),
+          which GX compiles to SQL and runs in DuckDB;
+- gx-sql  `UnexpectedRowsExpectation`: SQL written here, run by GX against the batch. Used where
+          GX 1.24 has no built-in that works on DuckDB: its regex expectations raise "Regex is
+          not supported for dialect duckdb"; its compound-uniqueness expectation returns no
+          failing rows on SQL sources; the type-aware comparisons (numeric text, dates at
+          shared precision, window aggregates) have no built-in at all. The text-length rule
+          is one query over every column rather than one built-in per column: GX's cost is
+          per expectation, and a feed has dozens of columns;
+- sql     the fallback, outside GX: rules that read a second table (subject in DM, visit in
+          SV, onset after consent, supplemental parent exists). A GX batch is one data asset;
+          these run as plain DuckDB SQL over the same batch query.
+
+Every SQL form returns the same four columns, so findings look alike whatever ran them:
+usubjid, record (the record key within the subject), variable, value.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from expectations.catalogue import Rule, Target, cdisc_terminology
+
+BATCH = "\x00batch\x00"  # placeholder for the batch in generated SQL
+RECORD = "_record"  # batch column holding the record key
+SYSTEM_COLUMNS = {"_load_id", RECORD}
+
+ISO8601_REGEX = (
+    r"[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01])"
+    r"(T([01][0-9]|2[0-3])(:[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?)?)?)?)?"
+)
+NUMBER_REGEX = r"[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?"
+
+
+# --------------------------------------------------------------------------- study settings
+
+@dataclass
+class StudySettings:
+    """What a study's configuration contributes to its rules."""
+
+    study: str
+    studyid: str
+    config: dict[str, Any]
+    quality: dict[str, Any]
+
+    def values(self, path: str) -> list[str]:
+        """`arms.arm` -> the `arm` field of every item of study.yml's `arms` section."""
+        section, _, fieldname = path.partition(".")
+        items = self.config.get(section) or []
+        if isinstance(items, dict):
+            items = [items]
+        out = []
+        for item in items:
+            v = item.get(fieldname) if isinstance(item, dict) else item
+            if v is not None and str(v) not in out:
+                out.append(str(v))
+        return out
+
+    def codelist(self, name: str) -> list[str]:
+        base = list((cdisc_terminology().get(name) or {}).get("values") or [])
+        local = (self.quality.get("terminology") or {}).get(name) or {}
+        if "values" in local:
+            base = list(local["values"])
+        base += [v for v in local.get("extend") or [] if v not in base]
+        return [str(v) for v in base]
+
+    def ranges(self, section: str) -> dict[str, dict]:
+        return dict((self.quality.get("plausible_ranges") or {}).get(section) or {})
+
+    @property
+    def max_findings(self) -> int:
+        return int(self.quality.get("max_findings_per_rule") or 20000)
+
+
+def load_quality(study: str, studies_root: Path | None = None) -> dict[str, Any]:
+    from orchestration.lib import paths
+
+    path = (studies_root or paths.studies_dir()) / study / "quality.yml"
+    if not path.exists():
+        return {}
+    with open(path) as fh:
+        return yaml.safe_load(fh) or {}
+
+
+def load_settings(study: str, studyid: str | None = None) -> StudySettings:
+    from orchestration.lib.studies import load_config
+
+    config = load_config(study)
+    sid = studyid or config.get("studyid") or study.upper()
+    return StudySettings(study=study, studyid=str(sid), config=config, quality=load_quality(study))
+
+
+# --------------------------------------------------------------------------- SQL helpers
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def sql_list(values: list[Any]) -> str:
+    return "(" + ", ".join(lit(v) for v in values) + ")" if values else "(NULL)"
+
+
+def resolve_values(sql: str, settings: StudySettings) -> str:
+    """Fill `{values:section.field}` and `{codelist:NAME}` with SQL lists."""
+    import re
+
+    def repl(m: re.Match) -> str:
+        kind, arg = m.group(1), m.group(2)
+        return sql_list(settings.values(arg) if kind == "values" else settings.codelist(arg))
+
+    return re.sub(r"\{(values|codelist):([A-Za-z0-9_.]+)\}", repl, sql)
+
+
+def batch_query(target: Target, columns: list[str], studyid: str, null_columns: list[str] = ()) -> str:
+    """The rows of one study, blanks as NULL (raw feeds), the record key as `_record`."""
+    cols = [c for c in columns if c not in SYSTEM_COLUMNS]
+    if target.upper_case:
+        inner = ", ".join(f"nullif(trim({q(c)}), '') AS {q(c)}" for c in cols)
+    else:
+        inner = ", ".join(q(c) for c in cols)
+    inner += "".join(f", CAST(NULL AS VARCHAR) AS {q(c)}" for c in null_columns)
+    key = f"CAST({target.key} AS VARCHAR)" if target.key else "CAST(NULL AS VARCHAR)"
+    return (f"SELECT *, {key} AS {RECORD} FROM (SELECT {inner} FROM {target.layer}.{q(target.table)} "
+            f"WHERE {q(target.study_column)} = {lit(studyid)}) AS src")
+
+
+def _select(target: Target, variable: str, value_sql: str, source: str = BATCH) -> str:
+    return (f"SELECT {q(target.subject_column)} AS usubjid, {RECORD} AS record, "
+            f"{lit(variable)} AS variable, CAST({value_sql} AS VARCHAR) AS value FROM {source}")
+
+
+# --------------------------------------------------------------------------- compiled rules
+
+@dataclass
+class Compiled:
+    rule: Rule
+    expectations: list[Any] = field(default_factory=list)  # GX expectations (meta names the rule)
+    sql: str | None = None  # gx-sql / fallback query, BATCH as the batch placeholder
+    not_applicable: str | None = None  # why the rule was not evaluated for this table
+    missing_columns: list[str] = field(default_factory=list)  # required columns the table lacks
+
+    @property
+    def engine(self) -> str:
+        return self.rule.engine
+
+
+def _columns_param(rule: Rule, present: dict[str, str], key: str = "columns") -> list[str]:
+    spec = rule.params.get(key)
+    if spec is None:
+        return []
+    if isinstance(spec, str):  # glob over the table's columns, e.g. "*DTC" or "*"
+        return [c for c in present if c not in SYSTEM_COLUMNS and fnmatch.fnmatchcase(c, spec)]
+    return list(spec)
+
+
+def optional_columns(rules: list[Rule]) -> set[str]:
+    out: set[str] = set()
+    for r in rules:
+        out.update(r.params.get("optional_columns") or [])
+    return out
+
+
+def compile_rule(rule: Rule, target: Target, present: dict[str, str], settings: StudySettings) -> Compiled:
+    """present: the batch's columns (name -> DuckDB type), optional columns included as NULL."""
+    import great_expectations as gx
+
+    c = Compiled(rule=rule)
+    p = rule.params
+    meta = {"rule_id": rule.id, "severity": rule.severity}
+
+    def need(cols: list[str]) -> bool:
+        missing = [x for x in cols if x not in present]
+        if missing:
+            c.not_applicable = f"column(s) {', '.join(missing)} not in {target.name}"
+            return False
+        return True
+
+    check = rule.check
+    if check in ("required", "populated"):
+        cols = _columns_param(rule, present)
+        if check == "required":
+            for col in cols:
+                c.expectations.append(gx.expectations.ExpectColumnToExist(column=col, meta={**meta, "variable": col}))
+            c.missing_columns = [x for x in cols if x not in present]
+        cols = [x for x in cols if x in present]
+        if not cols and check == "populated":
+            c.not_applicable = f"none of {p.get('columns')} in {target.name}"
+        for col in cols:
+            c.expectations.append(gx.expectations.ExpectColumnValuesToNotBeNull(column=col, meta={**meta, "variable": col}))
+
+    elif check == "in_set":
+        col = p["column"]
+        if not need([col]):
+            return c
+        if "codelist" in p:
+            values = settings.codelist(p["codelist"])
+        else:
+            values = []
+            for path in p["values"]:
+                values += [v for v in settings.values(path) if v not in values]
+        if not values:
+            c.not_applicable = "no values configured (terminology or study configuration)"
+            return c
+        c.expectations.append(gx.expectations.ExpectColumnValuesToBeInSet(
+            column=col, value_set=values, meta={**meta, "variable": col}))
+
+    elif check == "min_length":
+        cols = [x for x in _columns_param(rule, present) if x in present and present[x].upper().startswith("VARCHAR")]
+        if not cols:
+            c.not_applicable = "no text columns to check"
+        for col in cols:
+            c.expectations.append(gx.expectations.ExpectColumnValueLengthsToBeBetween(
+                column=col, min_value=int(p["min"]), meta={**meta, "variable": col}))
+
+    else:
+        sql = _rule_sql(rule, target, present, settings, c)
+        if sql is None:
+            return c
+        c.sql = sql
+        if rule.engine == "gx-sql":
+            escaped = sql.replace("{", "{{").replace("}", "}}").replace(BATCH, "{batch}")
+            c.expectations.append(gx.expectations.UnexpectedRowsExpectation(
+                unexpected_rows_query=escaped,
+                description=f"{rule.id}: {rule.message}",
+                meta={**meta, "variable": p.get("variable")},
+            ))
+    return c
+
+
+def _rule_sql(rule: Rule, target: Target, present: dict[str, str], settings: StudySettings,
+              c: Compiled) -> str | None:
+    p = rule.params
+    check = rule.check
+
+    def need(cols: list[str]) -> bool:
+        missing = [x for x in cols if x not in present]
+        if missing:
+            c.not_applicable = f"column(s) {', '.join(missing)} not in {target.name}"
+            return False
+        return True
+
+    if check == "unique":
+        cols = p["columns"]
+        if not need(cols):
+            return None
+        shown = [x for x in cols if x not in (target.study_column, target.subject_column)] or cols
+        value = " || '/' || ".join(f"coalesce(CAST({q(x)} AS VARCHAR), '(null)')" for x in shown)
+        return (_select(target, cols[-1], value)
+                + f" QUALIFY count(*) OVER (PARTITION BY {', '.join(q(x) for x in cols)}) > 1")
+
+    if check == "iso8601":
+        cols = _columns_param(rule, present)
+        if not cols:
+            c.not_applicable = f"no --DTC variables in {target.name}"
+            return None
+        parts = []
+        for col in cols:
+            x = q(col)
+            parts.append(
+                _select(target, col, x)
+                + f" WHERE {x} IS NOT NULL AND NOT (regexp_full_match({x}, {lit(ISO8601_REGEX)})"
+                f" AND (length({x}) < 10 OR TRY_CAST(left({x}, 10) AS DATE) IS NOT NULL))")
+        return "\nUNION ALL\n".join(parts)
+
+    if check == "max_length":  # one query for every text column (one expectation, not one per column)
+        cols = [x for x in _columns_param(rule, present) if present.get(x, "").upper().startswith("VARCHAR")]
+        if not cols:
+            c.not_applicable = "no text columns to check"
+            return None
+        limit = int(p["max"])
+        parts = [_select(target, col, f"left({q(col)}, 60) || '... (' || length({q(col)}) || ' characters)'")
+                 + f" WHERE length({q(col)}) > {limit}" for col in cols]
+        return "\nUNION ALL\n".join(parts)
+
+    if check == "numeric":
+        cols = [x for x in _columns_param(rule, present) if x in present]
+        if not cols:
+            c.not_applicable = f"none of {p.get('columns')} in {target.name}"
+            return None
+        parts = [
+            _select(target, col, q(col))
+            + f" WHERE {q(col)} IS NOT NULL AND NOT regexp_full_match({q(col)}, {lit(NUMBER_REGEX)})"
+            for col in cols]
+        return "\nUNION ALL\n".join(parts)
+
+    if check == "row":
+        if not need(list(p.get("columns") or [])):
+            return None
+        where = resolve_values(p["where"], settings)
+        clause = "QUALIFY" if p.get("window") else "WHERE"
+        return _select(target, p["variable"], p["value"]) + f" {clause} {where}"
+
+    if check == "date_order":
+        parts = []
+        for start, end in p["pairs"]:
+            if start not in present or end not in present:
+                continue
+            s, e = q(start), q(end)
+            n = f"least(length({s}), length({e}))"
+            parts.append(
+                _select(target, end, f"{s} || ' > ' || {e}")
+                + f" WHERE regexp_full_match({s}, '[0-9]{{4}}.*') AND regexp_full_match({e}, '[0-9]{{4}}.*')"
+                f" AND left({e}, {n}) < left({s}, {n})")
+        if not parts:
+            c.not_applicable = f"no start/end pairs in {target.name}"
+            return None
+        return "\nUNION ALL\n".join(parts)
+
+    if check == "unit_consistent":
+        test, unit = p["test"], p["unit"]
+        if not need([test, unit]):
+            return None
+        src = (f"(SELECT *, count(*) OVER (PARTITION BY {q(test)}, {q(unit)}) AS dq_n FROM {BATCH} "
+               f"WHERE {q(unit)} IS NOT NULL) AS with_counts")
+        return (_select(target, unit, f"{q(test)} || ' in ' || {q(unit)}", source=src)
+                + f" QUALIFY {q(unit)} <> first_value({q(unit)}) OVER "
+                f"(PARTITION BY {q(test)} ORDER BY dq_n DESC, {q(unit)})")
+
+    if check == "plausible_range":
+        test, result, unit = p["test"], p["result"], p["unit"]
+        if not need([test, result]):
+            return None
+        ranges = settings.ranges(p["section"])
+        if not ranges:
+            c.not_applicable = f"no plausible ranges configured for {p['section']}"
+            return None
+        has_unit = unit in present
+        codes = sql_list(list(ranges))
+        num = f"TRY_CAST({q(result)} AS DOUBLE)"
+        lo = "CASE " + q(test) + " " + " ".join(
+            f"WHEN {lit(k)} THEN {lit(float(v['low']))}" for k, v in ranges.items()) + " END"
+        hi = "CASE " + q(test) + " " + " ".join(
+            f"WHEN {lit(k)} THEN {lit(float(v['high']))}" for k, v in ranges.items()) + " END"
+        unit_ok = "TRUE"
+        if has_unit:
+            unit_ok = "CASE " + q(test) + " " + " ".join(
+                f"WHEN {lit(k)} THEN " + ("TRUE" if v.get("unit") is None else
+                                          f"({q(unit)} IS NULL OR {q(unit)} = {lit(str(v['unit']))})")
+                for k, v in ranges.items()) + " END"
+        shown = f"{q(test)} || '=' || CAST({q(result)} AS VARCHAR)"
+        if has_unit:
+            shown += f" || coalesce(' ' || {q(unit)}, '')"
+        return (_select(target, result, shown)
+                + f" WHERE {q(test)} IN {codes} AND {num} IS NOT NULL AND {unit_ok}"
+                f" AND ({num} < {lo} OR {num} > {hi})")
+
+    if check == "exists_in":
+        ref = p["reference_table"]
+        match: dict[str, str] = p["match"]
+        if not need(list(match)):
+            return None
+        layer, _, table = ref.partition(".")
+
+        def key(expr: str) -> str:
+            if target.upper_case:  # text feeds: 3 and 3.0 are the same visit number
+                return f"coalesce(CAST(TRY_CAST(trim({expr}) AS DOUBLE) AS VARCHAR), trim({expr}))"
+            return expr
+
+        cond = " AND ".join(f"{key('r.' + q(theirs))} = {key('b.' + q(mine))}" for mine, theirs in match.items())
+        when = f" AND ({p['when']})" if p.get("when") else ""
+        return (f"SELECT b.{q(target.subject_column)} AS usubjid, b.{RECORD} AS record, "
+                f"{lit(p['variable'])} AS variable, CAST({p['value']} AS VARCHAR) AS value "
+                f"FROM {BATCH} AS b WHERE TRUE{when} AND NOT EXISTS "
+                f"(SELECT 1 FROM {layer}.{q(table)} AS r WHERE {cond})")
+
+    if check == "cross_sql":
+        if not need(list(p.get("columns") or [])):
+            return None
+        sql = resolve_values(p["sql"], settings)
+        return (f"SELECT {q(target.subject_column)} AS usubjid, {RECORD} AS record, variable, "
+                f"CAST(value AS VARCHAR) AS value FROM ({sql.replace('{batch}', BATCH)}) AS cross_rule")
+
+    raise ValueError(f"rule {rule.id}: no SQL form for check {check}")
+
+
+def reference_tables(rule: Rule) -> list[str]:
+    """Other tables a rule reads (fallback rules): their assets must be loaded first."""
+    p = rule.params
+    if rule.check == "exists_in":
+        return [p["reference_table"]]
+    if rule.check == "cross_sql":
+        return list(p.get("reference_tables") or [])
+    return []
