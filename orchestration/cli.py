@@ -72,8 +72,11 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False) -> Pip
     summary = PipelineSummary(ok=True)
     for study in studies or study_names():
         started = time.perf_counter()
-        result = job.execute_in_process(partition_key=study, instance=instance, raise_on_error=False,
-                                        tags={"trigger": "cli"})
+        result = job.execute_in_process(
+            partition_key=study, instance=instance, raise_on_error=False, tags={"trigger": "cli"},
+            # the full event log is in the instance (Dagster UI); the terminal gets warnings and errors
+            run_config={"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}},
+        )
         elapsed = time.perf_counter() - started
         summary.run_ids[study] = result.run_id
         durations = _step_durations(instance, result.run_id)

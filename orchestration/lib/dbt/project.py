@@ -8,7 +8,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
-from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
 
 from orchestration.lib import paths
 
@@ -43,28 +42,18 @@ def _newest_source_mtime(project_dir: Path) -> float:
     return newest
 
 
-class StaleManifestPreparer(DagsterDbtProjectPreparer):
-    """Parse when the manifest is missing or older than any project file; otherwise reuse it."""
-
-    def prepare_if_dev(self, project: DbtProject) -> None:
-        manifest = project.manifest_path
-        if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir):
-            self.prepare(project)
-
-    def _prepare_manifest(self, project: DbtProject) -> None:
-        dbt_env()
-        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
-            ["parse", "--quiet"], target_path=project.target_path).wait()
+def ensure_manifest(project: DbtProject) -> None:
+    """Parse the project when its manifest is missing or older than any project file; else reuse it."""
+    manifest = project.manifest_path
+    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(project.project_dir):
+        return
+    dbt_env()
+    DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+        ["parse", "--quiet"], target_path=project.target_path).wait()
 
 
 @lru_cache(maxsize=1)
 def dbt_project() -> DbtProject:
-    project = DbtProject(
-        project_dir=paths.DBT_PROJECT_DIR,
-        profiles_dir=paths.DBT_PROJECT_DIR,
-        target="dev",
-        preparer=StaleManifestPreparer(),
-    )
-    dbt_env()
-    project.prepare_if_dev()
+    project = DbtProject(project_dir=paths.DBT_PROJECT_DIR, profiles_dir=paths.DBT_PROJECT_DIR, target="dev")
+    ensure_manifest(project)
     return project
