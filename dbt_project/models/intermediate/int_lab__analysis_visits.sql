@@ -1,4 +1,3 @@
-{{ config(materialized='table') }}
 -- Every lab record (measured and derived) with its analysis values: nominal analysis visit
 -- from analysis_visits (domain LB), AVAL = LBSTRESN (results such as "<3.42" keep the record
 -- with a missing AVAL), reference-range codes, ratios to the limits, the threshold category

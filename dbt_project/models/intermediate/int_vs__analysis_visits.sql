@@ -1,4 +1,3 @@
-{{ config(materialized='table') }}
 -- Every vital-sign record with its analysis values: AVAL = VSSTRESN by parameter and
 -- timepoint (VSTPT), nominal analysis visit from analysis_visits (domain VS), baseline flag
 -- from VSBLFL and the by-visit summary flag from vs_summary. Vital signs carry no reference
