@@ -35,8 +35,10 @@ class DbtWarehouse:
         finally:
             con.close()
 
-    def dbt(self, *args: str) -> subprocess.CompletedProcess:
-        return run_dbt(self.env, self.tmp, *args)
+    def dbt(self, *args: str, warehouse: Path | None = None, tmp: Path | None = None) -> subprocess.CompletedProcess:
+        """Run dbt against this warehouse, or against another `warehouse` with its own `tmp` dir."""
+        env = dict(self.env, SAFETY_WAREHOUSE_DB=str(warehouse)) if warehouse else self.env
+        return run_dbt(env, tmp or self.tmp, *args)
 
 
 def run_dbt(env: dict[str, str], tmp: Path, *args: str) -> subprocess.CompletedProcess:

@@ -258,15 +258,15 @@ def test_docs_document_every_column(dbt_warehouse):
     manifest = json.loads((target / "manifest.json").read_text())
     catalog = json.loads((target / "catalog.json").read_text())
     undocumented = []
-    for uid, node in catalog["nodes"].items():
-        if not uid.startswith("model."):
-            continue
-        described = manifest["nodes"][uid]
+    documented = [(uid, node, manifest["nodes"][uid]) for uid, node in catalog["nodes"].items()
+                  if uid.startswith("model.")]
+    documented += [(uid, node, manifest["sources"][uid]) for uid, node in catalog["sources"].items()]
+    for uid, node, described in documented:
         if not described.get("description"):
             undocumented.append(uid)
+        docs = {name.lower(): col.get("description") for name, col in described["columns"].items()}
         for col in node["columns"]:
-            doc = described["columns"].get(col.lower(), {}).get("description")
-            if not doc:
+            if not docs.get(col.lower()):
                 undocumented.append(f"{uid}.{col}")
     assert not undocumented
     assert len([u for u in catalog["nodes"] if u.startswith("model.")]) == len(
