@@ -12,7 +12,7 @@ ARMS = ["Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"]
 
 # dbt tests that warn on the pilot because its data is off CDISC terminology or has a duplicated
 # unscheduled visit number; anything else that is not a pass is a failure.
-KNOWN_WARNINGS = {"stg_ae_aerel_ct", "stg_ds_dsdecod_ct", "unique_combination_of_columns_stg_sv_studyid__usubjid__visitnum"}
+KNOWN_WARNINGS = {"stg_ae_aerel_ct", "stg_ds_dsdecod_ct", "stg_sv_one_record_per_visitnum"}
 
 
 def by_arm(rows):
