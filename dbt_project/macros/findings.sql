@@ -30,13 +30,14 @@
 {#-
     End-of-Treatment copies: the subject's last End-of-Treatment-candidate record per parameter
     (latest visit, then date, then sequence), whatever its value, relabelled with the study's
-    End-of-Treatment analysis visit.
+    End-of-Treatment analysis visit. A copy is never a baseline record.
 -#}
 {% macro findings_end_of_treatment(relation, study_relation, seq, by) -%}
     select
         records.* replace (
             study.eot_avisit as avisit,
-            study.eot_avisitn as avisitn
+            study.eot_avisitn as avisitn,
+            cast(null as varchar) as ablfl
         )
     from {{ relation }} as records
     inner join {{ study_relation }} as study on study.studyid = records.studyid
