@@ -89,7 +89,7 @@ def load_quality(study: str, studies_root: Path | None = None) -> dict[str, Any]
     if not path.exists():
         return {}
     with open(path) as fh:
-        return yaml.safe_load(fh) or {}
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
 
 
 def load_settings(study: str, studyid: str | None = None) -> StudySettings:
@@ -121,13 +121,23 @@ def sql_list(values: list[Any]) -> str:
 
 
 def resolve_values(sql: str, settings: StudySettings) -> str:
-    """Fill `{values:section.field}` and `{codelist:NAME}` with SQL lists."""
+    """Fill placeholders with values from the study's configuration:
+    `{values:section.field}` and `{codelist:NAME}` -> SQL lists;
+    `{lookup:section.key.value(expr)}` -> CASE expr WHEN <key> THEN <value> ... END."""
     import re
 
     def repl(m: re.Match) -> str:
         kind, arg = m.group(1), m.group(2)
         return sql_list(settings.values(arg) if kind == "values" else settings.codelist(arg))
 
+    def lookup(m: re.Match) -> str:
+        section, key, value, expr = m.groups()
+        items = settings.config.get(section) or []
+        whens = " ".join(f"WHEN {lit(i.get(key))} THEN {lit(i.get(value))}" for i in items
+                         if isinstance(i, dict) and i.get(key) is not None)
+        return f"(CASE {expr} {whens} END)" if whens else "NULL"
+
+    sql = re.sub(r"\{lookup:([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)\(([^)]+)\)\}", lookup, sql)
     return re.sub(r"\{(values|codelist):([A-Za-z0-9_.]+)\}", repl, sql)
 
 

@@ -176,6 +176,7 @@ class QualitySession:
         self._context = None
         self._source = None
         self._names: set[str] = set()
+        self._settings: dict[str, Any] = {}
         self.run_time = dt.datetime.now(dt.timezone.utc)
 
     # GX is imported on first use: loading the Dagster definitions must stay cheap.
@@ -226,7 +227,9 @@ class QualitySession:
 
         target = catalogue.targets()[target_name]
         rules = [r for r in catalogue.rules_for(target_name) if rule_ids is None or r.id in rule_ids]
-        settings = load_settings(study, studyid_for(study))
+        if study not in self._settings:  # configuration is read once per run
+            self._settings[study] = load_settings(study, studyid_for(study))
+        settings = self._settings[study]
 
         with connect(read_only=True, path=self.db) as con:
             columns = table_columns(con, target)
