@@ -5,6 +5,8 @@ each stage took. `safety-warehouse ui` starts the Dagster UI on 127.0.0.1."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import subprocess
 import sys
 import time
@@ -44,6 +46,15 @@ def _step_durations(instance, run_id: str) -> dict[str, float]:
     return durations
 
 
+@contextlib.contextmanager
+def _maybe_redirect(stream, enabled: bool):
+    if not enabled:
+        yield
+        return
+    with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream):
+        yield
+
+
 @dataclass
 class PipelineSummary:
     ok: bool
@@ -70,13 +81,18 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False) -> Pip
     print(f"start-up: imports {t_import - t0:.1f}s, definitions (dbt manifest) {t_defs - t_import:.1f}s")
     instance = dg.DagsterInstance.get()
     summary = PipelineSummary(ok=True)
+    log_dir = Path(os.environ["DAGSTER_HOME"]) / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
     for study in studies or study_names():
         started = time.perf_counter()
-        result = job.execute_in_process(
-            partition_key=study, instance=instance, raise_on_error=False, tags={"trigger": "cli"},
-            # the full event log is in the instance (Dagster UI); the terminal gets warnings and errors
-            run_config={"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}},
-        )
+        log_path = log_dir / f"{study}-{time.strftime('%Y%m%dT%H%M%S')}.log"
+        # the full event log is in the instance (Dagster UI); tool output (dbt, GX) goes to a log file
+        # unless --verbose, and the terminal keeps warnings, errors and the stage summary
+        with open(log_path, "w") as log, _maybe_redirect(log, not verbose):
+            result = job.execute_in_process(
+                partition_key=study, instance=instance, raise_on_error=False, tags={"trigger": "cli"},
+                run_config={"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}},
+            )
         elapsed = time.perf_counter() - started
         summary.run_ids[study] = result.run_id
         durations = _step_durations(instance, result.run_id)
@@ -84,7 +100,7 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False) -> Pip
         for step, secs in durations.items():
             by_stage[_stage(step)] += secs
         status = "succeeded" if result.success else "FAILED"
-        print(f"\nstudy {study}: run {result.run_id} {status} in {elapsed:.1f}s")
+        print(f"\nstudy {study}: run {result.run_id} {status} in {elapsed:.1f}s (log: {log_path})")
         for stage in sorted(by_stage):
             print(f"  {stage[2:]:<42} {by_stage[stage]:7.1f}s")
         if verbose:
