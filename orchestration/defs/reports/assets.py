@@ -1,0 +1,69 @@
+"""Report assets: one per entry of the report catalogue, partitioned by study, key
+["reports", <name>], group "reports". Each reads its marts, writes its `reports.*` tables (only
+that study's rows) and its files under outputs/<study>/; `index` links them all."""
+
+import dagster as dg
+
+from orchestration.lib.partitions import study_partitions
+from orchestration.lib.reporting.build import BuildResult, build
+from orchestration.lib.reporting.catalog import INDEX_ASSET, INDEX_FILE, REPORT_ASSETS, ReportAsset
+
+GROUP = "reports"
+
+
+def _metadata(result: BuildResult) -> dict:
+    meta: dict = {
+        "seconds": dg.MetadataValue.float(round(result.seconds, 2)),
+        "files": dg.MetadataValue.json(sorted(p.name for p in result.files)),
+        "outputs_dir": dg.MetadataValue.path(str(result.files[0].parent) if result.files else ""),
+        "code_version": dg.MetadataValue.text(result.code_version),
+    }
+    if result.snapshot:
+        meta["data_snapshot"] = dg.MetadataValue.text(result.snapshot)
+    for table, rows in result.rows.items():
+        meta[f"rows reports.{table}"] = dg.MetadataValue.int(rows)
+    return meta
+
+
+def _report_asset(spec: ReportAsset) -> dg.AssetsDefinition:
+    deps = [dg.AssetKey(["marts", m]) for m in spec.marts] + [dg.AssetKey([GROUP, a]) for a in spec.after]
+    tables = ", ".join(f"reports.{t}" for t in spec.tables)
+    figures = ", ".join(spec.figures)
+
+    @dg.asset(
+        key=[GROUP, spec.name],
+        group_name=GROUP,
+        partitions_def=study_partitions(),
+        deps=deps,
+        kinds={"python", "duckdb"},
+        description=f"{spec.description} Writes {tables}" + (f" and figures {figures}." if figures else "."),
+    )
+    def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        result = build(spec.name, context.partition_key)
+        context.log.info(f"{spec.name} for {context.partition_key}: {result.rows} in {result.seconds:.1f}s")
+        return dg.MaterializeResult(metadata=_metadata(result))
+
+    return _asset
+
+
+def _index_asset() -> dg.AssetsDefinition:
+    @dg.asset(
+        key=[GROUP, INDEX_ASSET],
+        group_name=GROUP,
+        partitions_def=study_partitions(),
+        deps=[dg.AssetKey([GROUP, a.name]) for a in REPORT_ASSETS],
+        kinds={"html"},
+        description=f"outputs/<study>/{INDEX_FILE}: significant findings and a link to every table and figure "
+                    "of the study (from reports.output_manifest).",
+    )
+    def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        result = build(INDEX_ASSET, context.partition_key)
+        return dg.MaterializeResult(metadata={
+            "index": dg.MetadataValue.path(str(result.files[0])),
+            "seconds": dg.MetadataValue.float(round(result.seconds, 2)),
+        })
+
+    return _asset
+
+
+report_assets = [_report_asset(spec) for spec in REPORT_ASSETS] + [_index_asset()]

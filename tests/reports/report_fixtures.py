@@ -1,0 +1,213 @@
+"""Small hand-made marts shaped like the mart contract, for the report tests.
+
+Ten subjects in the safety population (Placebo 4, Low 3, High 3) and one screen failure; a handful
+of adverse events whose counts can be checked by hand; one summarised lab parameter (ALT) and one
+that is not summarised; one vital sign with two timepoints; the liver-injury mart."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+STUDY = "fixstudy"
+STUDYID = "FIX01"
+
+CONFIG = {
+    "study": STUDY,
+    "studyid": STUDYID,
+    "title": "Fixture study",
+    "settings": {"alpha": 0.05, "lab_test": "ancova", "vs_test": "welch",
+                 "lab_threshold_low_factor": 0.5, "lab_threshold_high_factor": 1.5},
+    "arms": [
+        {"arm": "Placebo", "armcd": "P", "order": 1, "control": True, "label": "Pbo"},
+        {"arm": "Low", "armcd": "L", "order": 2, "control": False, "label": "Lo"},
+        {"arm": "High", "armcd": "H", "order": 3, "control": False, "label": "Hi"},
+    ],
+    "ae_severity": [{"aesev": "MILD", "asevn": 1}, {"aesev": "MODERATE", "asevn": 2}, {"aesev": "SEVERE", "asevn": 3}],
+    "nrind_codes": [{"nrind": "LOW", "code": "L", "rank": 1}, {"nrind": "NORMAL", "code": "N", "rank": 0},
+                    {"nrind": "HIGH", "code": "H", "rank": 2}],
+    "liver_injury": {"alt_testcd": "ALT", "ast_testcd": "AST", "bili_testcd": "BILI",
+                     "transaminase_factor": 3, "bilirubin_factor": 2},
+    "ae_dose_windows": [{"label": "Within 24 hours", "hours": 24}, {"label": "Within 3 days", "hours": 72}],
+}
+
+SUBJECTS = {  # usubjid -> arm
+    "P1": "Placebo", "P2": "Placebo", "P3": "Placebo", "P4": "Placebo",
+    "L1": "Low", "L2": "Low", "L3": "Low",
+    "H1": "High", "H2": "High", "H3": "High",
+}
+ORDER = {"Placebo": 1, "Low": 2, "High": 3}
+
+
+def dim_subject() -> pd.DataFrame:
+    ages = {"P1": 70, "P2": 80, "P3": 64, "P4": 75, "L1": 66, "L2": 90, "L3": 71, "H1": 59, "H2": 77, "H3": 82}
+    sexes = {"P1": "F", "P2": "M", "P3": "F", "P4": "F", "L1": "M", "L2": "F", "L3": "M", "H1": "M", "H2": "M", "H3": "F"}
+    rows = []
+    for s, arm in SUBJECTS.items():
+        age = ages[s]
+        rows.append(dict(studyid=STUDYID, usubjid=s, subjid=s, siteid="1", arm=arm, armcd=arm[0], actarm=arm,
+                         actarmcd=arm[0], trt01p=arm, trt01pn=ORDER[arm], trt01a=arm, trt01an=ORDER[arm],
+                         randfl="Y", ittfl="Y", saffl="Y", trtsdt=date(2020, 1, 1), trtedt=date(2020, 3, 1),
+                         trtdurd=61, age=float(age), ageu="YEARS",
+                         agegr1="<65" if age < 65 else "65-80" if age <= 80 else ">80",
+                         agegr1n=1 if age < 65 else 2 if age <= 80 else 3, sex=sexes[s], race="WHITE",
+                         ethnic="NOT HISPANIC OR LATINO", rficdt=None, eosstt="COMPLETED", dcsreas=None,
+                         dthfl=None, dthdt=None, heightbl=160.0 + ages[s] % 7, weightbl=None, bmibl=None))
+    rows.append(dict(rows[0], usubjid="S1", subjid="S1", arm="Screen Failure", trt01p="Screen Failure",
+                     trt01a="Screen Failure", trt01pn=None, trt01an=None, randfl="N", ittfl="N", saffl="N"))
+    df = pd.DataFrame(rows)
+    df.loc[df["usubjid"] == "L2", ["eosstt", "dcsreas"]] = ["DISCONTINUED", "ADVERSE EVENT"]
+    df.loc[df["usubjid"] == "H3", "race"] = "ASIAN"
+    return df
+
+
+def fct_adverse_event() -> pd.DataFrame:
+    # usubjid, soc, pt, asevn, aeser, relfl, trtemfl, dosenum, days_since_dose
+    events = [
+        ("P1", "GASTROINTESTINAL DISORDERS", "NAUSEA", 1, "N", "N", "Y", 1, 0),
+        ("P1", "GASTROINTESTINAL DISORDERS", "NAUSEA", 2, "N", "N", "Y", 2, 5),
+        ("P2", "SKIN DISORDERS", "RASH", 3, "Y", "N", "Y", 1, 1),
+        ("L1", "GASTROINTESTINAL DISORDERS", "NAUSEA", 1, "N", "N", "Y", 1, 0),
+        ("L1", "SKIN DISORDERS", "PRURITUS", 1, "N", "Y", "Y", 2, 2),
+        ("L2", "GASTROINTESTINAL DISORDERS", "VOMITING", 2, "N", "N", "Y", 1, 10),
+        ("H1", "GASTROINTESTINAL DISORDERS", "NAUSEA", 1, "N", "Y", "Y", 1, 0),
+        ("H1", "GASTROINTESTINAL DISORDERS", "DIARRHOEA", 1, "N", "N", "N", None, None),  # not treatment-emergent
+        ("H2", "GASTROINTESTINAL DISORDERS", "NAUSEA", 2, "N", "Y", "Y", 2, 0),
+        ("H3", "GASTROINTESTINAL DISORDERS", "VOMITING", 1, "N", "N", "Y", 1, 3),
+        ("H3", "SKIN DISORDERS", "RASH", 3, "N", "Y", "Y", 2, 1),
+        ("S1", "GASTROINTESTINAL DISORDERS", "NAUSEA", 1, "N", "N", "Y", None, None),  # not in the population
+    ]
+    sev = {1: "MILD", 2: "MODERATE", 3: "SEVERE"}
+    rows = []
+    for i, (s, soc, pt, asevn, ser, rel, te, dose, days) in enumerate(events, start=1):
+        arm = SUBJECTS.get(s, "Screen Failure")
+        rows.append(dict(studyid=STUDYID, usubjid=s, aeseq=i, trt01a=arm, trt01an=ORDER.get(arm),
+                         saffl="Y" if s in SUBJECTS else "N", aeterm=pt.lower(), aedecod=pt, aebodsys=soc,
+                         aesev=sev[asevn], asevn=asevn, aeser=ser, aerel="PROBABLE" if rel == "Y" else "NONE",
+                         relfl=rel, aeout="RECOVERED/RESOLVED", aeacn=None, aesdth="N", aetrtem=te,
+                         aestdtc="2020-01-05", astdt=date(2020, 1, 5), astdtf=None, aendt=None, aendtf=None,
+                         astdy=5, aendy=None, adurn=None, trtemfl=te, dosenum=dose, last_dose_dt=None,
+                         days_since_dose=days, aesifl="N", aesi_cat=None))
+    df = pd.DataFrame(rows)
+    df["dosenum"] = df["dosenum"].astype("Int64")
+    df["days_since_dose"] = df["days_since_dose"].astype("Int64")
+    return df
+
+
+LAB_VISITS = [("Baseline", 0), ("Week 2", 2), ("Week 4", 4), ("End of Treatment", 99)]
+
+
+def _values(seed: int) -> dict[tuple[str, int], float | None]:
+    rng = np.random.default_rng(seed)
+    values: dict[tuple[str, int], float | None] = {}
+    shift = {"Placebo": 0.0, "Low": 3.0, "High": 8.0}
+    for s, arm in SUBJECTS.items():
+        base = float(np.round(rng.normal(20, 4), 1))
+        values[(s, 0)] = base
+        for n in (2, 4):
+            values[(s, n)] = float(np.round(base + shift[arm] * n / 2 + rng.normal(0, 2), 1))
+    values[("P3", 2)] = None       # a record with a missing value
+    return values
+
+
+def fct_lab_result() -> pd.DataFrame:
+    values = _values(7)
+    rows = []
+    seq = 0
+    for paramcd, param, summfl in (("ALT", "Alanine Aminotransferase (U/L)", "Y"), ("XX", "Not summarised", "N")):
+        for s, arm in SUBJECTS.items():
+            base = values[(s, 0)]
+            for visit, n in LAB_VISITS:
+                seq += 1
+                src = 4 if n == 99 else n
+                aval = values[(s, src)]
+                if n == 99 and s == "H3":
+                    continue  # no End-of-Treatment record for H3
+                chg = None if (n == 0 or aval is None) else round(aval - base, 1)
+                anrind = None if aval is None else ("H" if aval > 27 else "L" if aval < 15 else "N")
+                bnrind = "H" if base > 27 else "L" if base < 15 else "N"
+                rows.append(dict(
+                    studyid=STUDYID, usubjid=s, lbseq=seq, trt01a=arm, trt01an=ORDER[arm], saffl="Y",
+                    paramcd=paramcd, param=param, parcat1="CHEMISTRY", avalu="U/L", aval=aval,
+                    avalc=None if aval is None else str(aval), avisit=visit, avisitn=n, visitnum=float(n),
+                    visit=visit.upper(), adt=None, ady=n * 7, ablfl="Y" if n == 0 else None, base=base, chg=chg,
+                    pchg=None, anrlo=10.0, anrhi=30.0, anrind=anrind, bnrind=bnrind, r2uln=None if aval is None else aval / 30,
+                    r2lln=None, athrind=None if aval is None else ("H" if aval > 45 else "N"),
+                    bthrind="H" if base > 45 else "N", eotfl="Y" if n == 99 else "N", anl01fl="Y",
+                    summfl=summfl, dtype=None))
+    # a record outside the analysis (no analysis visit) and one not flagged for analysis
+    extra = dict(rows[1], lbseq=999, avisit=None, avisitn=None, aval=500.0)
+    extra2 = dict(rows[1], lbseq=998, anl01fl="N", aval=600.0)
+    return pd.DataFrame(rows + [extra, extra2])
+
+
+def fct_vital_sign() -> pd.DataFrame:
+    rows = []
+    seq = 0
+    rng = np.random.default_rng(11)
+    for tptn, tpt in ((1, "SUPINE"), (2, "STANDING")):
+        for s, arm in SUBJECTS.items():
+            base = float(np.round(rng.normal(130, 10)))
+            for visit, n in LAB_VISITS[:3]:
+                seq += 1
+                aval = base if n == 0 else float(np.round(base + rng.normal(-2 if arm == "Placebo" else 4, 3)))
+                rows.append(dict(studyid=STUDYID, usubjid=s, vsseq=seq, trt01a=arm, trt01an=ORDER[arm], saffl="Y",
+                                 paramcd="SYSBP", param="Systolic Blood Pressure (mmHg)", parcat1="VITAL SIGNS",
+                                 avalu="mmHg", atpt=tpt, atptn=float(tptn), aval=aval, avalc=str(aval), avisit=visit,
+                                 avisitn=n, visitnum=float(n), visit=visit.upper(), adt=None, ady=n * 7,
+                                 ablfl="Y" if n == 0 else None, base=base, chg=None if n == 0 else aval - base,
+                                 pchg=None, anrlo=None, anrhi=None, anrind=None, bnrind=None, r2uln=None, r2lln=None,
+                                 athrind=None, bthrind=None, eotfl="N", anl01fl="Y", summfl="Y", dtype=None))
+    return pd.DataFrame(rows)
+
+
+def mart_liver_injury() -> pd.DataFrame:
+    peaks = {  # alt, ast, bili (x ULN)
+        "P1": (1.0, 0.9, 0.5), "P2": (3.5, 1.0, 0.6), "P3": (0.8, 0.7, None), "P4": (1.2, 1.1, 2.5),
+        "L1": (4.0, 3.2, 2.2), "L2": (0.9, 0.8, 0.4), "L3": (None, None, None),
+        "H1": (5.0, 2.0, 2.1), "H2": (1.1, 3.1, 0.9), "H3": (0.6, 0.5, 0.3),
+    }
+    rows = []
+    for s, (alt, ast, bili) in peaks.items():
+        arm = SUBJECTS[s]
+        altast = any(v is not None and v > 3 for v in (alt, ast))
+        b = bili is not None and bili > 2
+        rows.append(dict(studyid=STUDYID, usubjid=s, trt01a=arm, trt01an=ORDER[arm], peak_alt_r2uln=alt,
+                         peak_ast_r2uln=ast, peak_bili_r2uln=bili, altast_gt3uln="Y" if altast else "N",
+                         bili_gt2uln="Y" if b else "N", hyslaw_fl="Y" if (altast and b) else "N"))
+    return pd.DataFrame(rows)
+
+
+MARTS = {
+    "dim_subject": dim_subject,
+    "fct_adverse_event": fct_adverse_event,
+    "fct_lab_result": fct_lab_result,
+    "fct_vital_sign": fct_vital_sign,
+    "mart_liver_injury": mart_liver_injury,
+}
+
+
+def write_warehouse(path, study: str = STUDY) -> None:
+    """A DuckDB file with the fixture marts and a load log (for the data snapshot)."""
+    import duckdb
+
+    from orchestration.lib.raw_loader import LOAD_LOG_DDL
+
+    con = duckdb.connect(str(path))
+    try:
+        for schema in ("raw", "marts", "reports"):
+            con.execute(f"create schema if not exists {schema}")
+        for name, make in MARTS.items():
+            frame = make()
+            con.register("frame", frame)
+            con.execute(f"create or replace table marts.{name} as select * from frame")
+            con.unregister("frame")
+        con.execute(LOAD_LOG_DDL)
+        for domain, sha in (("ae", "a" * 64), ("dm", "b" * 64)):
+            con.execute("insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",
+                        [f"id-{domain}", study, STUDYID, domain, f"/x/{domain}.xpt", "xport", sha, 1, 1, ["A"],
+                         "loaded", None])
+    finally:
+        con.close()
