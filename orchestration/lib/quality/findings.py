@@ -9,7 +9,8 @@ study updates it:
 A rule that was not evaluated (not applicable, or an error) leaves its findings as they were,
 and so does a rule whose findings hit the per-rule cap (the list is incomplete).
 
-dq_rule_runs keeps one row per rule, study and run: the history behind the check results.
+dq_rule_runs keeps one row per rule, study and run: the history behind the check results;
+dq_suite_runs one row per table, study and run, with the time GX and the SQL fallback took.
 Every write is one short transaction on its own connection.
 """
 
@@ -66,6 +67,23 @@ create table if not exists quality.dq_rule_runs (
 )
 """
 
+SUITE_RUNS_DDL = """
+create table if not exists quality.dq_suite_runs (
+    run_id            varchar not null,
+    checked_at        timestamptz not null,
+    study             varchar not null,
+    layer             varchar not null,
+    domain            varchar not null,
+    rows              bigint,
+    rules             integer,
+    failed_rules      integer,
+    gx_seconds        double,            -- GX validation (built-in and SQL expectations), data docs included
+    docs_seconds      double,            -- of which: writing the data-docs page
+    fallback_seconds  double,            -- cross-table rules run as plain SQL
+    data_docs         varchar            -- path of the validation's data-docs page
+)
+"""
+
 SUMMARY_VIEW = """
 create or replace view quality.dq_findings_summary as
 select study, layer, domain, rule_id, severity,
@@ -84,6 +102,7 @@ group by study, layer, domain, rule_id, severity
 def ensure_tables(con) -> None:
     con.execute(FINDINGS_DDL)
     con.execute(RULE_RUNS_DDL)
+    con.execute(SUITE_RUNS_DDL)
     con.execute(SUMMARY_VIEW)
 
 
@@ -180,6 +199,12 @@ def record(run: SuiteRun, db: Path | None = None, now: dt.datetime | None = None
                        unexpected_count, unexpected_records, unexpected_percent, truncated, seconds, detail
                 from dq_runs""", {"run_id": run.run_id, "now": now, "study": run.study,
                                   "layer": run.target.layer, "domain": domain})
+            con.execute(
+                "insert into quality.dq_suite_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [run.run_id, now, run.study, run.target.layer, domain, run.rows, len(run.results),
+                 sum(1 for r in run.results.values() if not r.passed), round(run.gx_seconds, 4),
+                 round(run.docs_seconds, 4), round(run.fallback_seconds, 4),
+                 str(run.docs_path) if run.docs_path else None])
             con.execute("commit")
         except Exception:
             con.execute("rollback")
