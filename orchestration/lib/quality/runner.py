@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from orchestration.lib import paths
 from orchestration.lib.warehouse import connect
 
 log = logging.getLogger(__name__)
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 SAMPLE_SIZE = 10  # failing records shown per rule (check metadata, data docs)
 
@@ -187,7 +189,11 @@ class QualitySession:
             from orchestration.lib.quality.gx_duckdb import add_duckdb_source
 
             t0 = time.perf_counter()
+            from great_expectations.data_context.types.base import ProgressBarsConfig
+
             context = gx.get_context(mode="ephemeral")
+            # no progress bars in the run logs
+            context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
             for site in list(context.list_data_docs_sites()):
                 context.delete_data_docs_site(site)
             if self.build_docs:
