@@ -19,6 +19,7 @@ import pyarrow as pa
 import yaml
 
 SUPPORTED_SUFFIXES = {".xpt": "xport", ".parquet": "parquet", ".csv": "csv"}
+XPORT_RECORD_BYTES = 80
 
 
 class FeedError(Exception):
@@ -172,6 +173,10 @@ def read_feed(feed: FeedFile) -> ReadFeed:
     sha, size = file_digest(path)
     if size == 0:
         raise FeedError(path, "FEED-NOT-EMPTY", "file is empty (0 bytes)")
+    if feed.format == "xport" and size % XPORT_RECORD_BYTES:
+        # SAS XPORT v5 files are written in whole 80-byte records; anything else was cut in transfer
+        raise FeedError(path, "FEED-READABLE",
+                        f"is truncated: {size} bytes is not a whole number of {XPORT_RECORD_BYTES}-byte XPORT records")
     try:
         table = _READERS[feed.format](path)
     except FeedError:
@@ -179,6 +184,8 @@ def read_feed(feed: FeedFile) -> ReadFeed:
     except UnicodeDecodeError as exc:
         raise FeedError(path, "FEED-ENCODING", f"text is not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
     except Exception as exc:  # every reader library has its own exception types
+        if "utf8" in str(exc).lower().replace("-", ""):
+            raise FeedError(path, "FEED-ENCODING", f"text is not valid UTF-8 ({str(exc).strip()[:200]})") from exc
         raise FeedError(path, "FEED-READABLE",
                         f"cannot be read as {feed.format} ({type(exc).__name__}: {str(exc).strip()[:300]})") from exc
     return ReadFeed(feed=feed, table=table, sha256=sha, bytes=size, columns=list(table.column_names))

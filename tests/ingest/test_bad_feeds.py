@@ -143,6 +143,21 @@ def truncated_xpt(d):
 
 
 @_case
+def xpt_cut_inside_its_records(d):
+    data = (PILOT / "ae.xpt").read_bytes()
+    p = d / "ae.xpt"
+    p.write_bytes(data[: len(data) - 1000])
+    return p, "FEED-READABLE", None
+
+
+@_case
+def latin1_values_in_csv(d):
+    p = d / "dm.csv"
+    p.write_bytes("STUDYID,DOMAIN,USUBJID,ARM\nCDISCPILOT01,DM,01-701-1015,Placebo \xe9\n".encode("latin-1"))
+    return p, "FEED-ENCODING", None
+
+
+@_case
 def not_an_xpt(d):
     p = d / "ae.xpt"
     p.write_text("this is not a SAS transport file\n" * 20)

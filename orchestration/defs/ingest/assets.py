@@ -78,7 +78,7 @@ def _raw_asset(domain: str) -> dg.AssetsDefinition:
         started = time.perf_counter()
         try:
             with connect() as con:
-                result = load_feed(con, feed, study.studyid, run_id=context.run_id)
+                result = load_feed(con, feed, study.studyid, run_id=context.run.run_id)
                 total = con.execute(f'select count(*) from raw."{domain}"').fetchone()[0]
         except FeedError as exc:
             raise _failure(exc) from exc
