@@ -6,10 +6,13 @@ that is not summarised; one vital sign with two timepoints; the liver-injury mar
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 STUDY = "fixstudy"
 STUDYID = "FIX01"
@@ -211,3 +214,26 @@ def write_warehouse(path, study: str = STUDY) -> None:
                          "loaded", None])
     finally:
         con.close()
+
+
+@dataclass
+class Env:
+    warehouse: Path
+    outputs: Path
+    studies: Path
+    raw: Path
+
+
+def make_env(base: Path, monkeypatch) -> Env:
+    """The fixture study's warehouse, configuration and folders under `base`, pointed to by the
+    SAFETY_* variables."""
+    e = Env(warehouse=base / "wh.duckdb", outputs=base / "outputs", studies=base / "studies", raw=base / "raw")
+    (e.studies / STUDY).mkdir(parents=True)
+    (e.studies / STUDY / "study.yml").write_text(yaml.safe_dump(CONFIG, sort_keys=False))
+    (e.raw / STUDY).mkdir(parents=True)
+    write_warehouse(e.warehouse)
+    monkeypatch.setenv("SAFETY_WAREHOUSE_DB", str(e.warehouse))
+    monkeypatch.setenv("SAFETY_OUTPUTS_DIR", str(e.outputs))
+    monkeypatch.setenv("SAFETY_STUDIES_DIR", str(e.studies))
+    monkeypatch.setenv("SAFETY_RAW_DIR", str(e.raw))
+    return e

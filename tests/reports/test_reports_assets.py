@@ -15,11 +15,14 @@ from orchestration.lib.reporting.catalog import (INDEX_ASSET, REPORT_ASSETS, exp
 from orchestration.lib.reporting.store import replace_study_rows
 
 
-@pytest.fixture()
-def built(env):
-    results = {a.name: report_build.build(a.name, fixtures.STUDY) for a in REPORT_ASSETS}
-    results[INDEX_ASSET] = report_build.build(INDEX_ASSET, fixtures.STUDY)
-    return env, results
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Every report asset built once on the fixture warehouse (shared by the read-only tests)."""
+    with pytest.MonkeyPatch.context() as mp:
+        env = fixtures.make_env(tmp_path_factory.mktemp("reports_built"), mp)
+        results = {a.name: report_build.build(a.name, fixtures.STUDY) for a in REPORT_ASSETS}
+        results[INDEX_ASSET] = report_build.build(INDEX_ASSET, fixtures.STUDY)
+        yield env, results
 
 
 def test_every_asset_builds_its_tables_and_files(built):
@@ -70,8 +73,8 @@ def test_index_links_every_table_and_figure(built):
     assert 'href="index.html"' in (env.outputs / fixtures.STUDY / "t_ae_soc_pt.html").read_text(encoding="utf-8")
 
 
-def test_rebuild_replaces_only_this_studys_rows(built):
-    env, _ = built
+def test_rebuild_replaces_only_this_studys_rows(env):
+    report_build.build("ae_overview", fixtures.STUDY)
     con = duckdb.connect(str(env.warehouse))
     try:
         other = con.execute("select * from reports.t_ae_overview").df()
@@ -139,3 +142,21 @@ def test_dagster_definitions_and_materialisation(env, tmp_path, monkeypatch):
             for e in result.get_asset_materialization_events()}
     assert meta["demographics"]["rows reports.t_demographics"].value > 0
     assert len(meta["ae_overview"]["data_snapshot"].value) == 64
+
+
+def test_study_without_events_labs_or_vitals_still_builds(env):
+    con = duckdb.connect(str(env.warehouse))
+    for table in ("fct_adverse_event", "fct_vital_sign", "fct_lab_result", "mart_liver_injury"):
+        con.execute(f"delete from marts.{table}")
+    con.close()
+    for a in REPORT_ASSETS:
+        report_build.build(a.name, fixtures.STUDY)
+    report_build.build(INDEX_ASSET, fixtures.STUDY)
+    assert all(p.exists() for p in expected_output_files(fixtures.STUDY))
+    con = duckdb.connect(str(env.warehouse), read_only=True)
+    try:
+        overall = con.execute("select arm, n_subjects, pct from reports.t_ae_soc_pt where level = 'overall' "
+                              "order by armn").fetchall()
+    finally:
+        con.close()
+    assert overall == [("Placebo", 0, 0.0), ("Low", 0, 0.0), ("High", 0, 0.0)]

@@ -152,7 +152,8 @@ def display(result: pd.DataFrame, ctx: ReportContext, domain: Domain, test: str)
             "crange": _range(r["chg_min"], r["chg_max"], d) if post else "",
             "p": fmt_p(r["p_value"], ctx.cfg.alpha),
         })
-    body = pd.DataFrame(rows)
+    body = pd.DataFrame(rows, columns=["group", "visit", "arm", "n", "mean_sd", "median", "range", "cn", "cmean_sd",
+                                       "cmedian", "crange", "p"])
     if not body.empty:  # show a visit label once per block of arms
         repeat = (body["group"] == body["group"].shift()) & (body["visit"] == body["visit"].shift())
         body.loc[repeat, "visit"] = ""
@@ -222,8 +223,10 @@ def _grid(result: pd.DataFrame, ctx: ReportContext, domain: Domain, change: bool
             if d.empty:
                 continue
             x = np.array([xpos[v] for v in d["visitn"]]) + offsets[i]
-            ax.errorbar(x, d[mean], yerr=d[se].fillna(0), marker="o", ms=3, lw=1, capsize=0, elinewidth=0.8,
-                        color=colours[i % len(colours)], label=arms.label_of(a))
+            m, e = d[mean].to_numpy(dtype=float), d[se].fillna(0).to_numpy(dtype=float)
+            colour = colours[i % len(colours)]
+            ax.vlines(x, m - e, m + e, color=colour, lw=0.8)
+            ax.plot(x, m, marker="o", ms=3, lw=1, color=colour, label=arms.label_of(a))
         if change:
             ax.axhline(0, color="grey", lw=0.6, ls=":")
         title = str(panel[domain.keys.index("param")])

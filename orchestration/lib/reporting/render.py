@@ -23,8 +23,7 @@ def notes(table: DisplayTable | FigureOutput, ctx: ReportContext) -> list[str]:
     """Footnote lines in the order every format prints them."""
     lines = list(table.footnotes)
     test = getattr(table, "test", None)
-    if test:
-        lines.append(f"Test: {test}.")
+    lines.append(f"Test: {test}." if test else "Test: none (descriptive summary).")
     lines.append(f"{ctx.population}. {ctx.n_line()}.")
     lines.append(ctx.provenance_line() + ".")
     return lines
@@ -59,6 +58,7 @@ def _rows_with_groups(table: DisplayTable) -> tuple[pd.DataFrame, list[bool]]:
 PAGE_CSS = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif; margin: 1.5rem; color: #1f2933; }
 nav a { font-size: 0.9rem; }
+td.gt_row.gt_center, td.gt_row.gt_right { white-space: nowrap; }
 """
 
 
