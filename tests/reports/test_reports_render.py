@@ -81,10 +81,10 @@ def test_xlsx_reads_back(soc_pt_table, ctx, tmp_path):
     assert "Subjects with at least one TEAE" in flat and "2 (50.0)" in flat
     assert any("N per arm: Placebo 4; Low 3; High 3" in v for v in flat)
     data = list(wb["Data"].iter_rows(values_only=True))
-    assert data[0][:4] == ("study", "level", "soc", "pt")
+    assert data[0][:3] == ("level", "soc", "pt")
     assert len(data) == 1 + len(soc_pt_table.data)
-    overall = [r for r in data[1:] if r[1] == "overall" and r[4] == "Placebo"][0]
-    assert overall[7] == 2  # n_subjects kept as a number
+    overall = [r for r in data[1:] if r[0] == "overall" and r[3] == "Placebo"][0]
+    assert overall[6] == 2  # n_subjects kept as a number
 
 
 def test_html_table_page(soc_pt_table, ctx):

@@ -57,15 +57,19 @@ def _finish(frame: pd.DataFrame, ctx: ReportContext, p_values: bool = True,
     frame["p_value"] = np.nan
     if p_values and not frame.empty:
         keys = keys or []
-        control = arms.control
-        grouped = frame.groupby(keys, dropna=False, sort=False) if keys else [((), frame)]
-        for _, g in grouped:
-            c = g.loc[g["arm"] == control]
-            if c.empty:
-                continue
-            xc, nc = int(c["n_subjects"].iloc[0]), int(c["big_n"].iloc[0])
-            for idx, r in g.loc[g["arm"] != control].iterrows():
-                frame.at[idx, "p_value"] = stats.fisher_exact_p(int(r["n_subjects"]), int(r["big_n"]), xc, nc)
+        control = frame.loc[frame["arm"] == arms.control, keys + ["n_subjects", "big_n"]].rename(
+            columns={"n_subjects": "_xc", "big_n": "_nc"})
+        if keys:
+            merged = frame[keys].merge(control, on=keys, how="left") if len(control) else None
+        else:
+            merged = pd.DataFrame({"_xc": [control["_xc"].iloc[0]] * len(frame),
+                                   "_nc": [control["_nc"].iloc[0]] * len(frame)}) if len(control) else None
+        if merged is not None:
+            frame["p_value"] = [
+                stats.fisher_exact_p(int(x), int(n), int(xc), int(nc))
+                if a != arms.control and not pd.isna(xc) else np.nan
+                for a, x, n, xc, nc in zip(frame["arm"], frame["n_subjects"], frame["big_n"], merged["_xc"],
+                                           merged["_nc"])]
     return frame
 
 

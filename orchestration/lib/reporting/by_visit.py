@@ -122,10 +122,13 @@ def compute(records: pd.DataFrame, ctx: ReportContext, domain: Domain, test: str
                            TEST_NAMES[test], None)
     out["alpha"] = cfg.alpha
     out["flag"] = (out["p_value"] < cfg.alpha).fillna(False).astype(bool)
-    dec = records.groupby(keys[:3] if "timepoint" in keys else keys, dropna=False)["aval"].apply(decimals_of)
-    out = out.merge(dec.rename("decimals").reset_index(), on=list(dec.index.names), how="left")
+    by_param = records.groupby(["parcat1", "paramcd", "param"], dropna=False)
+    dec = by_param["aval"].apply(decimals_of).rename("decimals")
+    unit = (by_param["avalu"].agg(lambda u: u.dropna().astype(str).mode().iloc[0] if u.notna().any() else None)
+            .rename("avalu") if "avalu" in records.columns else dec.map(lambda _: None).rename("avalu"))
+    out = out.merge(pd.concat([dec, unit], axis=1).reset_index(), on=["parcat1", "paramcd", "param"], how="left")
     out.insert(0, "study", ctx.study)
-    cols = (["study"] + keys + ["visitn", "visit", "visit_type", "arm", "armn", "n", "n_obs", "mean", "sd", "se",
+    cols = (["study"] + keys + ["avalu", "visitn", "visit", "visit_type", "arm", "armn", "n", "n_obs", "mean", "sd", "se",
                                 "median", "min", "max", "chg_n", "chg_n_obs", "chg_mean", "chg_sd", "chg_se",
                                 "chg_median", "chg_min", "chg_max", "estimate", "p_value", "test", "flag", "alpha",
                                 "decimals"])
@@ -140,7 +143,7 @@ def display(result: pd.DataFrame, ctx: ReportContext, domain: Domain, test: str)
     sort = [k for k in domain.keys if k not in ("param", "timepoint")] + ["visitn", "armn"]
     for _, r in result.sort_values(sort).iterrows():
         d = int(r["decimals"]) if not pd.isna(r["decimals"]) else 1
-        group = str(r["param"]) + (f" - {r['timepoint']}" if timepoint and r["timepoint"] else "")
+        group = _param_label(r["param"], r["avalu"]) + (f" - {r['timepoint']}" if timepoint and r["timepoint"] else "")
         post = r["visit_type"] == "post-baseline"
         rows.append({
             "group": group, "visit": r["visit"], "arm": arms.label_of(r["arm"]),
@@ -174,6 +177,14 @@ def display(result: pd.DataFrame, ctx: ReportContext, domain: Domain, test: str)
                    "max use the non-missing values.",
                    f"* p-value below the study significance level ({ctx.cfg.alpha:g})."],
         data=result)
+
+
+def _param_label(param, unit) -> str:
+    """The parameter with its unit, unless the label already carries it."""
+    text = str(param)
+    if unit is None or pd.isna(unit) or not str(unit).strip() or f"({unit})" in text:
+        return text
+    return f"{text} ({unit})"
 
 
 def _mean_sd(mean, sd, d: int) -> str:
@@ -230,6 +241,9 @@ def _grid(result: pd.DataFrame, ctx: ReportContext, domain: Domain, change: bool
         if change:
             ax.axhline(0, color="grey", lw=0.6, ls=":")
         title = str(panel[domain.keys.index("param")])
+        units = g["avalu"].dropna() if "avalu" in g.columns else []
+        if len(units):
+            title = _param_label(title, units.iloc[0])
         if "timepoint" in domain.keys and panel[domain.keys.index("timepoint")]:
             title += f"\n{panel[domain.keys.index('timepoint')]}".lower()
         ax.set_title(title, fontsize=8)

@@ -16,6 +16,7 @@ import pandas as pd
 from orchestration.lib.reporting.model import DisplayTable, FigureOutput, ReportContext
 
 TABLE_FORMATS = ("html", "rtf", "xlsx")
+CONSTANT_COLUMNS = ("study", "data_snapshot", "code_version")
 FIGURE_FORMATS = ("png", "svg")
 
 
@@ -185,7 +186,8 @@ def to_xlsx(table: DisplayTable, ctx: ReportContext, path: Path) -> None:
         ws.append([line])
     if table.data is not None:
         data = wb.create_sheet("Data")
-        frame = table.data
+        # the study, snapshot and code version are the same on every row: stated in the notes
+        frame = table.data.drop(columns=[c for c in CONSTANT_COLUMNS if c in table.data.columns])
         data.append([str(c) for c in frame.columns])
         columns = [[_xlsx_value(v) for v in frame[c].tolist()] for c in frame.columns]
         for rec in zip(*columns):
