@@ -18,8 +18,8 @@ from orchestration.lib.raw_loader import current_feed_snapshot
 from orchestration.lib.reporting import adverse_events as aes
 from orchestration.lib.reporting import by_visit, demographics, findings, liver, shifts
 from orchestration.lib.reporting.catalog import INDEX_ASSET, INDEX_FILE, MANIFEST_TABLE, report_asset
-from orchestration.lib.reporting.config import ReportConfig
-from orchestration.lib.reporting.data import big_n, population, read_marts, read_report
+from orchestration.lib.reporting.config import TESTS, ReportConfig
+from orchestration.lib.reporting.data import big_n, is_yes, population, read_marts, read_report
 from orchestration.lib.reporting.model import DisplayTable, FigureOutput, ReportContext
 from orchestration.lib.reporting.render import render_figure, render_table
 from orchestration.lib.reporting.store import replace_rows, replace_study_rows
@@ -112,8 +112,6 @@ def _ae_soc_pt(s: Session) -> None:
 
 def _ae_soc_pt_serious(s: Session) -> None:
     events = _teae(s)
-    from orchestration.lib.reporting.data import is_yes
-
     result = aes.soc_pt(events.loc[is_yes(events["aeser"]).to_numpy()], s.ctx)
     s.table(aes.display_soc_pt(result, s.ctx, "t_ae_soc_pt_serious", "Serious treatment-emergent adverse events by "
                                "system organ class and preferred term", "serious TEAE"), result)
@@ -189,8 +187,6 @@ def _liver(s: Session) -> None:
 def _findings(s: Session) -> None:
     frames = {"LB": s.reports["t_lab_by_visit"], "VS": s.reports["t_vs_by_visit"]}
     result = findings.compute(frames, s.ctx)
-    from orchestration.lib.reporting.config import TESTS
-
     tests = {"LB": TESTS[s.cfg.lab_test], "VS": TESTS[s.cfg.vs_test]}
     s.table(findings.display(result, s.ctx, tests), result)
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from orchestration.lib.reporting.config import ReportConfig
