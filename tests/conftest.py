@@ -6,8 +6,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from orchestration.cli import PipelineSummary
 
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -18,7 +22,11 @@ class PipelineRun:
     warehouse: Path
     outputs: Path
     dagster_home: Path
-    ok: bool
+    summary: "PipelineSummary"
+
+    @property
+    def ok(self) -> bool:
+        return self.summary.ok
 
 
 @pytest.fixture(scope="session")
@@ -33,9 +41,9 @@ def pipeline(tmp_path_factory) -> PipelineRun:
     os.environ.update(env)
     from orchestration.cli import run_pipeline
 
-    ok = run_pipeline()
+    summary = run_pipeline()
     run = PipelineRun(warehouse=Path(env["SAFETY_WAREHOUSE_DB"]), outputs=Path(env["SAFETY_OUTPUTS_DIR"]),
-                      dagster_home=Path(env["DAGSTER_HOME"]), ok=ok)
+                      dagster_home=Path(env["DAGSTER_HOME"]), summary=summary)
     yield run
     for k, v in saved.items():
         if v is None:

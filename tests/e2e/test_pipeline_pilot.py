@@ -14,7 +14,7 @@ PILOT = paths.PROJECT_ROOT / "data" / "raw" / "cdiscpilot01"
 def _source_rows(domain: str) -> int:
     path = next(PILOT.glob(f"{domain}.*"))
     if path.suffix == ".xpt":
-        return pyreadstat.read_xport(str(path), metadataonly=True)[1].number_rows
+        return len(pyreadstat.read_xport(str(path))[0])
     return pq.ParquetFile(path).metadata.num_rows
 
 

@@ -1,5 +1,5 @@
-"""Fixture for the mart tests: the pilot's raw feeds loaded with orchestration.lib.bootstrap into a
-temporary warehouse, then `dbt build` (models, unit tests and data tests) run on it once per session.
+"""Fixture for the mart tests: the warehouse of the whole-pipeline run on the pilot (`pipeline`), whose
+dbt step ran `dbt build` (models, unit tests and data tests), and a way to run further dbt commands.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ class DbtWarehouse:
     path: Path
     tmp: Path
     env: dict[str, str]
-    build: subprocess.CompletedProcess
     run_results: dict
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
@@ -48,17 +47,16 @@ def run_dbt(env: dict[str, str], tmp: Path, *args: str) -> subprocess.CompletedP
 
 
 @pytest.fixture(scope="session")
-def dbt_warehouse(tmp_path_factory) -> DbtWarehouse:
+def dbt_warehouse(pipeline, tmp_path_factory) -> DbtWarehouse:
+    """The warehouse the whole-pipeline run built, with the run_results of its `dbt build`."""
+    assert pipeline.ok, pipeline.summary.failures
     tmp = tmp_path_factory.mktemp("dbt_marts")
-    db = tmp / "warehouse.duckdb"
     env = dict(os.environ)
-    env.update(SAFETY_WAREHOUSE_DB=str(db), DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    env.update(SAFETY_WAREHOUSE_DB=str(pipeline.warehouse), DBT_SEND_ANONYMOUS_USAGE_STATS="false",
                PYTHONPATH=str(PROJECT_ROOT))
-    boot = subprocess.run([sys.executable, "-m", "orchestration.lib.bootstrap", STUDY], cwd=PROJECT_ROOT,
-                          env=env, capture_output=True, text=True, timeout=600)
-    assert boot.returncode == 0, boot.stderr[-4000:]
-    build = run_dbt(env, tmp, "build")
-    results_file = tmp / "target" / "run_results.json"
-    run_results = json.loads(results_file.read_text()) if results_file.exists() else {}
-    assert build.returncode == 0, build.stdout[-6000:]
-    return DbtWarehouse(path=db, tmp=tmp, env=env, build=build, run_results=run_results)
+    run_id = pipeline.summary.run_ids[STUDY]
+    # dagster-dbt gives each invocation its own target folder named after the op and the run
+    results = sorted((DBT_PROJECT_DIR / "target").glob(f"*-{run_id[:7]}-*/run_results.json"))
+    assert results, f"no dbt run_results.json for run {run_id}"
+    run_results = json.loads(results[-1].read_text())
+    return DbtWarehouse(path=pipeline.warehouse, tmp=tmp, env=env, run_results=run_results)
