@@ -2,16 +2,20 @@
 ["reports", <name>], group "reports". Each reads its marts, writes its `reports.*` tables (only
 that study's rows) and its files under outputs/<study>/; `index` links them all."""
 
+from typing import TYPE_CHECKING
+
 import dagster as dg
 
 from orchestration.lib.partitions import study_partitions
-from orchestration.lib.reporting.build import BuildResult, build
 from orchestration.lib.reporting.catalog import INDEX_ASSET, INDEX_FILE, REPORT_ASSETS, ReportAsset
+
+if TYPE_CHECKING:
+    from orchestration.lib.reporting.build import BuildResult
 
 GROUP = "reports"
 
 
-def _metadata(result: BuildResult) -> dict:
+def _metadata(result: "BuildResult") -> dict:
     meta: dict = {
         "seconds": dg.MetadataValue.float(round(result.seconds, 2)),
         "files": dg.MetadataValue.json(sorted(p.name for p in result.files)),
@@ -39,6 +43,8 @@ def _report_asset(spec: ReportAsset) -> dg.AssetsDefinition:
         description=f"{spec.description} Writes {tables}" + (f" and figures {figures}." if figures else "."),
     )
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        from orchestration.lib.reporting.build import build  # statistics and rendering load only when run
+
         result = build(spec.name, context.partition_key)
         context.log.info(f"{spec.name} for {context.partition_key}: {result.rows} in {result.seconds:.1f}s")
         return dg.MaterializeResult(metadata=_metadata(result))
@@ -57,6 +63,8 @@ def _index_asset() -> dg.AssetsDefinition:
                     "of the study (from reports.output_manifest).",
     )
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        from orchestration.lib.reporting.build import build
+
         result = build(INDEX_ASSET, context.partition_key)
         return dg.MaterializeResult(metadata={
             "index": dg.MetadataValue.path(str(result.files[0])),
