@@ -12,7 +12,7 @@ from orchestration.lib.reporting.model import ReportContext
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: builds the real pilot warehouse (bootstrap + dbt build)")
+    config.addinivalue_line("markers", "slow: reads the warehouse of the whole-pipeline run on the pilot")
 
 
 @pytest.fixture()

@@ -1,18 +1,15 @@
-"""The report computations on the real CDISC Pilot 01 marts (raw feeds bootstrapped into a
-temporary warehouse, then `dbt run`), checked against the numbers of the pilot's tables 14-2.01,
+"""The report computations on the real CDISC Pilot 01 marts (the warehouse of the whole-pipeline
+test run), checked against the numbers of the pilot's tables 14-2.01,
 14-5.01 and 14-6.01. Slow: deselect with `-m "not slow"`."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
+import shutil
 
 import duckdb
 import pytest
 
-from orchestration.lib import paths
 from orchestration.lib.reporting import adverse_events as aes
 from orchestration.lib.reporting import by_visit as bv
 from orchestration.lib.reporting import demographics
@@ -25,18 +22,12 @@ STUDY = "cdiscpilot01"
 
 
 @pytest.fixture(scope="module")
-def pilot(tmp_path_factory):
+def pilot(pipeline, tmp_path_factory):
+    # a copy of the whole-pipeline warehouse, so the asset rebuilt below writes elsewhere
     tmp = tmp_path_factory.mktemp("reports_pilot")
-    env = dict(os.environ, SAFETY_WAREHOUSE_DB=str(tmp / "wh.duckdb"), SAFETY_OUTPUTS_DIR=str(tmp / "outputs"),
-               DBT_SEND_ANONYMOUS_USAGE_STATS="false", PYTHONPATH=str(paths.PROJECT_ROOT))
-    boot = subprocess.run([sys.executable, "-m", "orchestration.lib.bootstrap", STUDY], cwd=paths.PROJECT_ROOT,
-                          env=env, capture_output=True, text=True, timeout=600)
-    assert boot.returncode == 0, boot.stderr[-3000:]
-    dbt = Path(sys.executable).parent / "dbt"
-    run = subprocess.run([str(dbt), "run", "--profiles-dir", str(paths.DBT_PROJECT_DIR), "--target-path",
-                          str(tmp / "target"), "--log-path", str(tmp / "logs")], cwd=paths.DBT_PROJECT_DIR,
-                         env=env, capture_output=True, text=True, timeout=900)
-    assert run.returncode == 0, run.stdout[-4000:]
+    assert pipeline.ok, pipeline.summary.failures
+    shutil.copyfile(pipeline.warehouse, tmp / "wh.duckdb")
+    env = {"SAFETY_WAREHOUSE_DB": str(tmp / "wh.duckdb"), "SAFETY_OUTPUTS_DIR": str(tmp / "outputs")}
     saved = {k: os.environ.get(k) for k in ("SAFETY_WAREHOUSE_DB", "SAFETY_OUTPUTS_DIR")}
     os.environ.update(SAFETY_WAREHOUSE_DB=env["SAFETY_WAREHOUSE_DB"], SAFETY_OUTPUTS_DIR=env["SAFETY_OUTPUTS_DIR"])
     session = Session.open("test", STUDY, ("fct_adverse_event", "fct_lab_result", "mart_ae_subject"))
