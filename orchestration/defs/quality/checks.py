@@ -13,23 +13,15 @@ import dagster as dg
 
 from expectations import catalogue
 from expectations.catalogue import Rule, Target
+from expectations.checks import reference_tables
 from orchestration.lib import paths
 
 SAMPLE_ROWS = 10
 
 
-def _reference_tables(rule: Rule) -> list[str]:
-    p = rule.params
-    if rule.check == "exists_in":
-        return [p["reference_table"]]
-    if rule.check == "cross_sql":
-        return list(p.get("reference_tables") or [])
-    return []
-
-
 def _spec(rule: Rule, target: Target, known_assets: set[tuple[str, ...]]) -> dg.AssetCheckSpec:
     deps = []
-    for ref in _reference_tables(rule):
+    for ref in reference_tables(rule):
         key = tuple(ref.split(".", 1))
         if ref != target.name and key in known_assets:
             deps.append(dg.AssetKey(list(key)))
