@@ -1,5 +1,6 @@
 -- Every derived lab parameter is declared in the study's derived_params, and vice versa
 -- every declared parameter was derived for some subject when its denominator was collected.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_lab_result'}}}) }}
 select f.studyid, f.paramcd, 'not declared' as problem
 from (select distinct studyid, paramcd from {{ ref('fct_lab_result') }} where dtype = 'DERIVED') as f
 left join {{ ref('stg_config__derived_params') }} as p

@@ -1,4 +1,5 @@
 -- Lab baseline records are exactly the LBBLFL = 'Y' source records, and base equals their value.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_lab_result'}}}) }}
 with flagged as (
     select studyid, usubjid, lbseq from {{ ref('stg_lb') }} where lbblfl = 'Y'
 ),

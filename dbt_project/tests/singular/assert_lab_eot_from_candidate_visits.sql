@@ -1,5 +1,6 @@
 -- End-of-Treatment lab copies come only from visits configured as End-of-Treatment
 -- candidates, one per subject and parameter, labelled with the study's EOT visit.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_lab_result'}}}) }}
 with eot as (
     select f.*, c.eot_avisit, c.eot_avisitn
     from {{ ref('fct_lab_result') }} as f

@@ -1,5 +1,6 @@
 -- A treatment-emergent event never starts before the first dose, and every event of a dosed
 -- subject starting on or after it is treatment emergent unless a cut-off is configured.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_adverse_event'}}}) }}
 select ae.studyid, ae.usubjid, ae.aeseq, ae.astdt, s.trtsdt, ae.trtemfl
 from {{ ref('fct_adverse_event') }} as ae
 inner join {{ ref('dim_subject') }} as s
