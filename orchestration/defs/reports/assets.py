@@ -74,4 +74,9 @@ def _index_asset() -> dg.AssetsDefinition:
     return _asset
 
 
-report_assets = [_report_asset(spec) for spec in REPORT_ASSETS] + [_index_asset()]
+def build_report_assets() -> list[dg.AssetsDefinition]:
+    """The report assets over the studies present now (the partition set is read when called)."""
+    return [_report_asset(spec) for spec in REPORT_ASSETS] + [_index_asset()]
+
+
+report_assets = build_report_assets()
