@@ -232,10 +232,11 @@ def render_figure(fig: FigureOutput, ctx: ReportContext, outdir: Path) -> list[P
 
     outdir.mkdir(parents=True, exist_ok=True)
     figure = fig.figure
-    chars = max(60, int(figure.get_figwidth() * 13))
-    heading = "\n".join(textwrap.wrap(fig.title, chars) + textwrap.wrap(subtitle(ctx), int(chars * 1.1)))
+    # characters per line that fit the figure's width at the heading's font size (about 8 px each at 100 dpi)
+    chars = max(40, int(figure.get_figwidth() * 100 / 8.2))
+    heading = "\n".join(textwrap.wrap(fig.title, chars) + textwrap.wrap(subtitle(ctx), chars))
     figure.suptitle(heading, fontsize=10.5)
-    footer = "\n".join(line for note in notes(fig, ctx) for line in textwrap.wrap(note, int(chars * 1.6)))
+    footer = "\n".join(line for note in notes(fig, ctx) for line in textwrap.wrap(note, int(chars * 1.45)))
     figure.text(0.01, 0.005, footer, fontsize=7, ha="left", va="bottom")
     paths = []
     for fmt in FIGURE_FORMATS:
