@@ -121,3 +121,18 @@ def test_figure_png_and_svg(marts, pop, ctx, tmp_path):
 def test_display_table_requires_its_columns():
     with pytest.raises(ValueError):
         DisplayTable(name="x", title="x", columns=[Column("a", "A")], body=pd.DataFrame({"b": ["1"]}))
+
+
+def test_failed_render_leaves_previous_file_and_no_temporary(tmp_path):
+    from orchestration.lib.reporting.render import atomic_output, write_text_atomic
+
+    target = tmp_path / "t_x.html"
+    write_text_atomic(target, "first")
+    with pytest.raises(RuntimeError):
+        with atomic_output(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("renderer failed")
+    assert target.read_text() == "first"
+    assert [p.name for p in tmp_path.iterdir()] == ["t_x.html"]
+    write_text_atomic(target, "second")
+    assert target.read_text() == "second"

@@ -12,7 +12,7 @@ import pandas as pd
 from orchestration.lib.reporting import findings
 from orchestration.lib.reporting.catalog import (INDEX_ASSET, INDEX_FILE, MANIFEST_TABLE, REPORT_ASSETS,
                                                  figure_names, table_names)
-from orchestration.lib.reporting.render import FIGURE_FORMATS, TABLE_FORMATS, page
+from orchestration.lib.reporting.render import FIGURE_FORMATS, TABLE_FORMATS, page, write_text_atomic
 from orchestration.lib.reporting.store import replace_rows
 from orchestration.lib.warehouse import connect, table_exists
 
@@ -104,7 +104,7 @@ def write_index(study: str) -> Path:
         manifest = manifest.loc[present]
     session.outdir.mkdir(parents=True, exist_ok=True)
     path = session.outdir / INDEX_FILE
-    path.write_text(render_index(study, session.ctx, manifest, finding_rows), encoding="utf-8")
+    write_text_atomic(path, render_index(study, session.ctx, manifest, finding_rows))
     row = dict(study=study, asset=INDEX_ASSET, name="index", kind="index", title=f"Safety outputs: {study}",
                format="html", file=INDEX_FILE, bytes=path.stat().st_size, rows=None,
                data_snapshot=session.ctx.snapshot, code_version=session.ctx.code_version)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import html as _html
 import io
+import os
 import textwrap
 from pathlib import Path
 
@@ -138,8 +139,8 @@ def to_rtf(table: DisplayTable, ctx: ReportContext, path: Path) -> None:
         rtf_footnote=rtf.RTFFootnote(text=notes(table, ctx)[:-1]),
         rtf_source=rtf.RTFSource(text=[notes(table, ctx)[-1]]),
     )
-    with contextlib.redirect_stdout(io.StringIO()):  # write_rtf prints the path
-        doc.write_rtf(str(path))
+    with contextlib.redirect_stdout(io.StringIO()), atomic_output(path) as tmp:  # write_rtf prints the path
+        doc.write_rtf(str(tmp))
 
 
 # --------------------------------------------------------------------------- XLSX
@@ -192,7 +193,8 @@ def to_xlsx(table: DisplayTable, ctx: ReportContext, path: Path) -> None:
         columns = [[_xlsx_value(v) for v in frame[c].tolist()] for c in frame.columns]
         for rec in zip(*columns):
             data.append(list(rec))
-    wb.save(str(path))
+    with atomic_output(path) as tmp:
+        wb.save(str(tmp))
 
 
 def _xlsx_value(v):
@@ -214,7 +216,7 @@ def render_table(table: DisplayTable, ctx: ReportContext, outdir: Path) -> list[
     outdir.mkdir(parents=True, exist_ok=True)
     paths = []
     p = outdir / f"{table.name}.html"
-    p.write_text(to_html(table, ctx), encoding="utf-8")
+    write_text_atomic(p, to_html(table, ctx))
     paths.append(p)
     p = outdir / f"{table.name}.rtf"
     to_rtf(table, ctx, p)
@@ -223,6 +225,25 @@ def render_table(table: DisplayTable, ctx: ReportContext, outdir: Path) -> list[
     to_xlsx(table, ctx, p)
     paths.append(p)
     return paths
+
+
+# --------------------------------------------------------------------------- files
+
+@contextlib.contextmanager
+def atomic_output(path: Path):
+    """Write through a temporary file beside `path` and rename it into place: a reader never sees a
+    half-written output, and a failed render leaves the previous file as it was."""
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")  # writers may go by the suffix
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    with atomic_output(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- figures
@@ -243,7 +264,8 @@ def render_figure(fig: FigureOutput, ctx: ReportContext, outdir: Path) -> list[P
         p = outdir / f"{fig.name}.{fmt}"
         # SVG text stays text (smaller, searchable, faster to write)
         with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": fig.name}):
-            figure.savefig(p, format=fmt, dpi=100, metadata=_figure_metadata(fig, ctx, fmt))
+            with atomic_output(p) as tmp:
+                figure.savefig(tmp, format=fmt, dpi=100, metadata=_figure_metadata(fig, ctx, fmt))
         paths.append(p)
     plt.close(figure)
     return paths
