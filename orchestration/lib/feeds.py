@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 SUPPORTED_SUFFIXES = {".xpt": "xport", ".parquet": "parquet", ".csv": "csv"}
@@ -90,17 +91,17 @@ def file_digest(path: Path) -> tuple[str, int]:
 
 # --------------------------------------------------------------------------- reading
 
-def _as_text(values: np.ndarray) -> list[str | None]:
-    """Float column -> shortest decimal text; integral values without a trailing .0."""
-    out: list[str | None] = []
-    for v in values:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            out.append(None)
-        elif float(v).is_integer() and abs(v) < 1e15:
-            out.append(str(int(v)))
-        else:
-            out.append(repr(float(v)))
-    return out
+def _as_text(values: np.ndarray) -> pa.Array:
+    """Float column -> shortest decimal text; integral values without a trailing .0; NaN -> NULL."""
+    arr = np.asarray(values, dtype="float64")
+    out = np.full(len(arr), None, dtype=object)
+    present = ~np.isnan(arr)
+    integral = present & (np.abs(arr) < 1e15)
+    integral[integral] = arr[integral] == np.trunc(arr[integral])
+    out[integral] = arr[integral].astype(np.int64).astype(str)
+    fractional = present & ~integral
+    out[fractional] = [repr(v) for v in arr[fractional].tolist()]  # repr is the shortest round-trip form
+    return pa.array(out, type=pa.string())
 
 
 def _arrow_to_text(table: pa.Table) -> pa.Table:
@@ -110,7 +111,7 @@ def _arrow_to_text(table: pa.Table) -> pa.Table:
         if pa.types.is_string(t) or pa.types.is_large_string(t):
             cols.append(col.cast(pa.string()))
         elif pa.types.is_floating(t):
-            cols.append(pa.array(_as_text(col.to_numpy(zero_copy_only=False)), type=pa.string()))
+            cols.append(_as_text(col.to_numpy(zero_copy_only=False)))
         elif pa.types.is_integer(t) or pa.types.is_boolean(t):
             cols.append(col.cast(pa.string()))
         elif pa.types.is_null(t):
@@ -128,12 +129,9 @@ def _read_xport(path: Path) -> pa.Table:
     for name in df.columns:
         s = df[name]
         if s.dtype.kind == "f":
-            arrays.append(pa.array(_as_text(s.to_numpy()), type=pa.string()))
-        elif s.dtype.kind in "iub":
-            arrays.append(pa.array(s.astype("string").tolist(), type=pa.string()))
+            arrays.append(_as_text(s.to_numpy()))
         else:
-            arrays.append(pa.array([None if (v is None or v != v) else str(v) for v in s.tolist()],
-                                   type=pa.string()))
+            arrays.append(pa.array(s.astype("string"), type=pa.string(), from_pandas=True))
         names.append(str(name).upper())
     return pa.table(arrays, names=names)
 
@@ -236,14 +234,14 @@ def check_structure(read: ReadFeed, studyid: str | None) -> None:
         if col not in cols:
             raise FeedError(path, "FEED-REQUIRED-COLUMN", "required variable is missing", column=col)
     for col in rules["required"]:
-        values = table.column(col).to_pylist()
-        missing = np.array([v is None or str(v).strip() == "" for v in values])
+        trimmed = pc.utf8_trim_whitespace(table.column(col))
+        missing = pc.or_kleene(pc.is_null(trimmed), pc.equal(trimmed, "")).fill_null(True).to_numpy(zero_copy_only=False)
         if missing.any():
             raise FeedError(path, "FEED-REQUIRED-VALUE", "required variable is blank",
                             column=col, records=_row_numbers(missing))
 
     dcol, expected = rules["domain_column"], rules["domain_value"]
-    values = np.array([str(v).strip().upper() for v in table.column(dcol).to_pylist()])
+    values = pc.utf8_upper(pc.utf8_trim_whitespace(table.column(dcol))).to_numpy(zero_copy_only=False)
     wrong = values != expected
     if wrong.any():
         seen = sorted(set(values[wrong]))[:5]
@@ -251,7 +249,7 @@ def check_structure(read: ReadFeed, studyid: str | None) -> None:
                         f"value(s) {seen} do not match the file's domain {expected}",
                         column=dcol, records=_row_numbers(wrong))
 
-    studies = np.array([str(v).strip() for v in table.column("STUDYID").to_pylist()])
+    studies = pc.utf8_trim_whitespace(table.column("STUDYID")).to_numpy(zero_copy_only=False)
     if studyid is not None:
         wrong = studies != studyid
         if wrong.any():
@@ -264,8 +262,6 @@ def check_structure(read: ReadFeed, studyid: str | None) -> None:
 
     key = rules["key"]
     if key:
-        import pyarrow.compute as pc
-
         keys = pa.table({k: pc.utf8_trim_whitespace(table.column(k)) for k in key}).to_pandas()
         dup = keys.duplicated(keep=False).to_numpy()
         if dup.any():

@@ -68,13 +68,10 @@ def _ensure_table(con: duckdb.DuckDBPyConnection, domain: str, columns: list[str
 def _previous_load(con: duckdb.DuckDBPyConnection, feed: FeedFile, sha256: str) -> tuple | None:
     """The last load of this study's domain if it had these exact bytes and its rows are all still there."""
     last = con.execute(
-        """select load_id, studyid, rows, columns from raw.load_log
+        """select sha256, studyid, rows, columns from raw.load_log
            where study = ? and domain = ? order by loaded_at desc limit 1""",
         [feed.study, feed.domain]).fetchone()
-    if last is None or not table_exists(con, "raw", feed.domain):
-        return None
-    same = con.execute("select sha256 = ? from raw.load_log where load_id = ?", [sha256, last[0]]).fetchone()[0]
-    if not same:
+    if last is None or last[0] != sha256 or not table_exists(con, "raw", feed.domain):
         return None
     in_table = con.execute(f'select count(*) from raw."{feed.domain}" where STUDYID = ?', [last[1]]).fetchone()[0]
     return last if in_table == last[2] else None
