@@ -74,8 +74,10 @@ class StudySettings:
         base += [v for v in local.get("extend") or [] if v not in base]
         return [str(v) for v in base]
 
-    def ranges(self, section: str) -> dict[str, dict]:
-        return dict((self.quality.get("plausible_ranges") or {}).get(section) or {})
+    def ranges(self, section: str, defaults: dict[str, dict] | None = None) -> dict[str, dict]:
+        """Plausible ranges of a quality.yml section; a rule's `defaults` fill the entries the
+        study does not set (a study's entry replaces the default entry as a whole)."""
+        return {**dict(defaults or {}), **dict((self.quality.get("plausible_ranges") or {}).get(section) or {})}
 
     @property
     def max_findings(self) -> int:
@@ -273,10 +275,18 @@ def _rule_sql(rule: Rule, target: Target, present: dict[str, str], settings: Stu
         cols = p["columns"]
         if not need(cols):
             return None
+        numeric = set(p.get("numeric") or [])
+
+        def part(x: str) -> str:  # numeric columns: '1' and '1.0' are one value; non-numbers as text
+            if x not in numeric:
+                return q(x)
+            n = f"TRY_CAST({q(x)} AS DOUBLE)"
+            return f"{n}, CASE WHEN {n} IS NULL THEN CAST({q(x)} AS VARCHAR) END"
+
         shown = [x for x in cols if x not in (target.study_column, target.subject_column)] or cols
         value = " || '/' || ".join(f"coalesce(CAST({q(x)} AS VARCHAR), '(null)')" for x in shown)
         return (_select(target, cols[-1], value)
-                + f" QUALIFY count(*) OVER (PARTITION BY {', '.join(q(x) for x in cols)}) > 1")
+                + f" QUALIFY count(*) OVER (PARTITION BY {', '.join(part(x) for x in cols)}) > 1")
 
     if check == "iso8601":
         cols = _columns_param(rule, present)
@@ -347,32 +357,58 @@ def _rule_sql(rule: Rule, target: Target, present: dict[str, str], settings: Stu
                 f"(PARTITION BY {q(test)} ORDER BY dq_n DESC, {q(unit)})")
 
     if check == "plausible_range":
-        test, result, unit = p["test"], p["result"], p["unit"]
-        if not need([test, result]):
+        # `test` given: one range per test code (LBTESTCD, ...); no `test`: the range of the
+        # result variable itself (DM AGE), keyed by its name. `unit_scale` (optional): how many
+        # of each unit make one of a common unit; results in another unit are then converted to
+        # the range's unit. Without it, records in a unit other than the range's are not compared.
+        test, result, unit = p.get("test"), p["result"], p.get("unit")
+        if not need([x for x in (test, result) if x]):
             return None
-        ranges = settings.ranges(p["section"])
+        ranges = settings.ranges(p["section"], p.get("default_ranges"))
+        if test is None:
+            ranges = {result: ranges[result]} if result in ranges else {}
         if not ranges:
             c.not_applicable = f"no plausible ranges configured for {p['section']}"
             return None
-        has_unit = unit in present
-        codes = sql_list(list(ranges))
+        has_unit = unit is not None and unit in present
+        scale = {str(k): float(v) for k, v in (p.get("unit_scale") or {}).items()}
+
+        def per_range(sql_of) -> str:
+            """SQL of sql_of(range) for the record's range."""
+            if test is None:
+                return sql_of(next(iter(ranges.values())))
+            return "CASE " + q(test) + " " + " ".join(
+                f"WHEN {lit(k)} THEN {sql_of(v)}" for k, v in ranges.items()) + " END"
+
         num = f"TRY_CAST({q(result)} AS DOUBLE)"
-        lo = "CASE " + q(test) + " " + " ".join(
-            f"WHEN {lit(k)} THEN {lit(float(v['low']))}" for k, v in ranges.items()) + " END"
-        hi = "CASE " + q(test) + " " + " ".join(
-            f"WHEN {lit(k)} THEN {lit(float(v['high']))}" for k, v in ranges.items()) + " END"
         unit_ok = "TRUE"
-        if has_unit:
-            unit_ok = "CASE " + q(test) + " " + " ".join(
-                f"WHEN {lit(k)} THEN " + ("TRUE" if v.get("unit") is None else
-                                          f"({q(unit)} IS NULL OR {q(unit)} = {lit(str(v['unit']))})")
-                for k, v in ranges.items()) + " END"
-        shown = f"{q(test)} || '=' || CAST({q(result)} AS VARCHAR)"
+        if scale:
+            for k, v in ranges.items():
+                if str(v.get("unit")) not in scale:
+                    raise ValueError(f"rule {rule.id}: the plausible range of {k} is in {v.get('unit')!r}, "
+                                     f"not one of the units {sorted(scale)}")
+            if has_unit:  # value in the range's unit; NULL (not compared) for a unit outside the scale
+                u = q(unit)
+
+                def converted(v: dict) -> str:
+                    whens = " ".join(f"WHEN {u} = {lit(name)} THEN {num} * {lit(scale[str(v['unit'])])} / {lit(f)}"
+                                     for name, f in scale.items())
+                    return f"(CASE WHEN {u} IS NULL THEN {num} {whens} END)"
+
+                num = per_range(converted)
+        elif has_unit:
+            unit_ok = per_range(lambda v: "TRUE" if v.get("unit") is None else
+                                f"({q(unit)} IS NULL OR {q(unit)} = {lit(str(v['unit']))})")
+        lo = per_range(lambda v: lit(float(v["low"])))
+        hi = per_range(lambda v: lit(float(v["high"])))
+        shown = f"CAST({q(result)} AS VARCHAR)" if test is None else f"{q(test)} || '=' || CAST({q(result)} AS VARCHAR)"
         if has_unit:
             shown += f" || coalesce(' ' || {q(unit)}, '')"
-        return (_select(target, result, shown)
-                + f" WHERE {q(test)} IN {codes} AND {num} IS NOT NULL AND {unit_ok}"
-                f" AND ({num} < {lo} OR {num} > {hi})")
+        in_scope = "TRUE" if test is None else f"{q(test)} IN {sql_list(list(ranges))}"
+        src = f"(SELECT *, {num} AS dq_value FROM {BATCH}) AS with_value"
+        return (_select(target, result, shown, source=src)
+                + f" WHERE {in_scope} AND dq_value IS NOT NULL AND {unit_ok}"
+                f" AND (dq_value < {lo} OR dq_value > {hi})")
 
     if check == "exists_in":
         ref = p["reference_table"]

@@ -1,6 +1,15 @@
-"""Command line: `safety-warehouse run` materialises the whole pipeline for every study (or the
-ones named) in this process, against the persistent local Dagster instance, and prints how long
-each stage took. `safety-warehouse ui` starts the Dagster UI on 127.0.0.1."""
+"""Command line of the safety warehouse.
+
+  run [STUDY ...]        the whole pipeline for every study (or those named), one run per study, in this
+                         process, recorded in the Dagster instance; prints each stage's time
+  run --select raw       only some asset groups (e.g. check a delivery): never published
+  sql "select ..."       a query on the published snapshot, opened read-only
+  shell                  an interactive SQL prompt on the published snapshot, read-only
+  snapshots              the kept published snapshots (run, data snapshot, code version)
+  rollback [--to RUN]    point the published warehouse at an earlier snapshot, atomically
+  retire STUDY DOMAIN    remove a domain a study no longer delivers (recorded in raw.load_log)
+  ui                     the Dagster UI on 127.0.0.1
+"""
 
 from __future__ import annotations
 
@@ -65,12 +74,14 @@ class PipelineSummary:
         return self.ok
 
 
-def run_pipeline(studies: list[str] | None = None, verbose: bool = False) -> PipelineSummary:
+def run_pipeline(studies: list[str] | None = None, verbose: bool = False,
+                 select: list[str] | None = None, checks: bool = True) -> PipelineSummary:
     t0 = time.perf_counter()
     prepare_environment()
     import dagster as dg
 
     from orchestration.defs.pipeline import PIPELINE_JOB
+    from orchestration.lib.run_monitor import mark_dead_runs_failed, process_tags
     from orchestration.lib.studies import study_names
 
     t_import = time.perf_counter()
@@ -80,17 +91,48 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False) -> Pip
     t_defs = time.perf_counter()
     print(f"start-up: imports {t_import - t0:.1f}s, definitions (dbt manifest) {t_defs - t_import:.1f}s")
     instance = dg.DagsterInstance.get()
+    for dead in mark_dead_runs_failed(instance):
+        print(f"run {dead} had stopped without finishing (its process ended); marked failed")
     summary = PipelineSummary(ok=True)
+    known = study_names()
+    unknown = [s for s in studies or [] if s not in known]
+    if unknown:
+        print(f"no study folder for {', '.join(unknown)} under {paths.raw_dir()} (studies: {', '.join(known) or 'none'})")
+        summary.ok = False
+        summary.failures.append(f"unknown study: {', '.join(unknown)}")
+        return summary
+    selection = None
+    if select:
+        graph = job.asset_layer.asset_graph
+        groups = sorted({graph.get(k).group_name for k in graph.get_all_asset_keys()} - {None})
+        selection = sorted(dg.AssetSelection.groups(*select).resolve(graph), key=str)
+        if not selection:
+            print(f"--select {','.join(select)} names no asset group (groups: {', '.join(groups)})")
+            summary.ok = False
+            summary.failures.append("empty selection")
+            return summary
+        print(f"selected {len(selection)} assets of group(s) {', '.join(select)}: this run is not published")
+    if selection is not None or not checks:
+        from orchestration.defs.publish import PUBLISHED_KEY
+
+        chosen = selection if selection is not None else sorted(job.asset_layer.asset_graph.get_all_asset_keys(), key=str)
+        if not checks:
+            chosen = [k for k in chosen if k != PUBLISHED_KEY]
+        job = job.get_subset(asset_selection=set(chosen), asset_check_selection=None if checks else set())
+        selection = None
+        if not checks:
+            print("quality checks skipped: this run is not published")
     log_dir = Path(os.environ["DAGSTER_HOME"]) / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    for study in studies or study_names():
+    for study in studies or known:
         started = time.perf_counter()
         log_path = log_dir / f"{study}-{time.strftime('%Y%m%dT%H%M%S')}.log"
         # the full event log is in the instance (Dagster UI); tool output (dbt, GX) goes to a log file
         # unless --verbose, and the terminal keeps warnings, errors and the stage summary
         with open(log_path, "w") as log, _maybe_redirect(log, not verbose):
             result = job.execute_in_process(
-                partition_key=study, instance=instance, raise_on_error=False, tags={"trigger": "cli"},
+                partition_key=study, instance=instance, raise_on_error=False, asset_selection=selection,
+                tags={"trigger": "cli", **process_tags()},
                 run_config={"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}},
             )
         elapsed = time.perf_counter() - started
@@ -121,29 +163,201 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False) -> Pip
                 print(f"  {line}")
     from orchestration.lib.publish import published_path
 
-    print(f"\nwarehouse: {paths.warehouse_path()} (written by runs)")
-    print(f"published: {published_path()} (for SQL readers; replaced only by a complete run)")
+    print(f"\npublished: {published_path()} (for SQL readers; replaced only by a complete run)")
     print(f"outputs:   {paths.outputs_dir()}")
     print(f"total {time.perf_counter() - t0:.1f}s")
     return summary
 
 
+def _published_or_exit(run: str | None = None, working: bool = False) -> Path:
+    from orchestration.lib.publish import published_path
+    from orchestration.lib.warehouse import run_file
+
+    if working:
+        path = paths.state_path()
+    elif run:
+        path = run_file(run)
+    else:
+        path = published_path()
+    if not path.exists():
+        what = "working state" if working else f"file of run {run}" if run else "published warehouse"
+        raise CommandError(f"no {what} at {path}: run the pipeline first")
+    return path
+
+
+class CommandError(Exception):
+    """A command that cannot do what was asked; printed without a traceback."""
+
+
+def sql(query: str, path: Path, out=None) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        rel = con.sql(query)
+        if rel is not None:
+            rel.show(max_rows=10_000, max_width=10_000)
+    finally:
+        con.close()
+    return 0
+
+
+def shell(path: Path) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    print(f"{path} (read-only). End statements with ';'. .tables lists tables, .quit leaves.")
+    buffer: list[str] = []
+    try:
+        while True:
+            try:
+                line = input("sql> " if not buffer else " ..> ")
+            except EOFError:
+                break
+            stripped = line.strip()
+            if not buffer and stripped in (".quit", ".exit"):
+                break
+            if not buffer and stripped == ".tables":
+                con.sql("select table_schema || '.' || table_name as name from information_schema.tables "
+                        "order by 1").show(max_rows=10_000)
+                continue
+            buffer.append(line)
+            if stripped.endswith(";"):
+                statement = "\n".join(buffer)
+                buffer = []
+                try:
+                    rel = con.sql(statement)
+                    if rel is not None:
+                        rel.show(max_rows=10_000, max_width=10_000)
+                except duckdb.Error as exc:
+                    print(f"error: {exc}")
+    finally:
+        con.close()
+    return 0
+
+
+def snapshots() -> int:
+    import duckdb
+
+    from orchestration.lib.publish import list_snapshots, published_path
+
+    kept = list_snapshots()
+    if not kept:
+        print("no published snapshots yet")
+        return 0
+    info = {}
+    con = duckdb.connect(str(published_path()), read_only=True)
+    try:
+        for run_id, study, at, data, code in con.execute(
+                "select run_id, study, published_at, data_snapshot, code_version from raw.published_snapshots"
+        ).fetchall():
+            info[run_id] = (study, at, data, code)
+    finally:
+        con.close()
+    for s in kept:
+        study, at, data, code = info.get(s.run_id, ("?", None, "?", "?"))
+        mark = "*" if s.current else " "
+        print(f"{mark} {s.run_id}  {at:%Y-%m-%d %H:%M:%S} " if at else f"{mark} {s.run_id}  (after the current) ",
+              end="")
+        print(f"study {study}  data {str(data)[:12]}  code {code}")
+    return 0
+
+
+def retire(study: str, domain: str) -> int:
+    from orchestration.lib.raw_loader import retire_domain
+    from orchestration.lib.studies import get_study
+    from orchestration.lib.warehouse import state_transaction
+
+    domain = domain.lower()
+    feed = get_study(study).feeds().get(domain)
+    if feed is not None:
+        raise CommandError(f"{paths.relative_to_raw(feed.path)} is still in the landing folder: remove it first")
+    if not paths.state_path().exists():
+        raise CommandError("the warehouse holds nothing yet")
+    with state_transaction(on_wait=print) as con:
+        try:
+            result = retire_domain(con, study, domain)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+    print(f"retired {domain.upper()} of study {study}: {result.rows} rows removed from raw.{domain} "
+          f"(load log {result.load_id}); the next run rebuilds and publishes without it")
+    return 0
+
+
+def _ui(port: str) -> int:
+    dagster = Path(sys.executable).parent / "dagster"
+    return subprocess.call([str(dagster) if dagster.exists() else "dagster", "dev",
+                            "-w", str(paths.PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", port],
+                           cwd=paths.PROJECT_ROOT)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="safety-warehouse", description=__doc__)
+    parser = argparse.ArgumentParser(prog="safety-warehouse", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the whole pipeline (all studies, or those named)")
     run.add_argument("studies", nargs="*")
     run.add_argument("-v", "--verbose", action="store_true", help="also print every step's time")
+    run.add_argument("--select", help="comma-separated asset groups to run (e.g. raw); such a run is not published")
+    run.add_argument("--skip-checks", action="store_true",
+                     help="run no quality check (a quick structural load of a delivery); not published")
+    q = sub.add_parser("sql", help="run one query on the published snapshot (read-only)")
+    q.add_argument("query")
+    for p in (q, sub.add_parser("shell", help="interactive SQL on the published snapshot (read-only)")):
+        where = p.add_mutually_exclusive_group()
+        where.add_argument("--run", help="open the file a run left (a partial or killed run), read-only")
+        where.add_argument("--working", action="store_true", help="open the working state, read-only")
+    sub.add_parser("snapshots", help="list the kept published snapshots")
+    rb = sub.add_parser("rollback", help="publish an earlier snapshot again")
+    rb.add_argument("--to", metavar="RUN", help="run id (or its prefix) of the snapshot; default the previous one")
+    rt = sub.add_parser("retire", help="remove a domain a study no longer delivers")
+    rt.add_argument("study")
+    rt.add_argument("domain")
     ui = sub.add_parser("ui", help="start the Dagster UI on 127.0.0.1")
     ui.add_argument("--port", default="3000")
     args = parser.parse_args(argv)
-    if args.command == "run":
-        return 0 if run_pipeline(args.studies, verbose=args.verbose) else 1
-    prepare_environment()
-    dagster = Path(sys.executable).parent / "dagster"
-    return subprocess.call([str(dagster) if dagster.exists() else "dagster", "dev",
-                            "-w", str(paths.PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", args.port],
-                           cwd=paths.PROJECT_ROOT)
+    try:
+        if args.command == "run":
+            select = [g.strip() for g in args.select.split(",") if g.strip()] if args.select else None
+            return 0 if run_pipeline(args.studies, verbose=args.verbose, select=select,
+                                     checks=not args.skip_checks) else 1
+        prepare_environment()
+        if args.command == "sql":
+            return sql(args.query, _published_or_exit(args.run, args.working))
+        if args.command == "shell":
+            return shell(_published_or_exit(args.run, args.working))
+        if args.command == "snapshots":
+            return snapshots()
+        if args.command == "rollback":
+            from orchestration.lib.publish import rollback
+
+            target = rollback(args.to)
+            print(f"published warehouse now points at the snapshot of run {target.run_id} ({target.name})")
+            return 0
+        if args.command == "retire":
+            return retire(args.study, args.domain)
+        return _ui(args.port)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # the reader of our output went away (`| head`)
+        sys.stderr.close()
+        return 0
+    except Exception as exc:  # a clear message for everything a user can cause; no traceback
+        from orchestration.lib.publish import RollbackError
+        from orchestration.lib.studies import StudyConfigError
+        from orchestration.lib.warehouse import WriterBusy
+
+        known = (CommandError, RollbackError, StudyConfigError, WriterBusy, FileNotFoundError)
+        try:
+            import duckdb
+
+            known = known + (duckdb.Error,)
+        except ImportError:
+            pass
+        if isinstance(exc, known):
+            print(f"safety-warehouse {args.command}: {exc}", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":

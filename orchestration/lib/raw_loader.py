@@ -4,6 +4,11 @@ Every study's rows share one table per domain and are told apart by STUDYID. A l
 that study's rows in a single transaction: the previous rows stay until the new ones are
 committed, and a feed that fails a structural rule never reaches the transaction at all.
 Loading the same bytes again changes nothing (the load log records it as `unchanged`).
+
+No value from a feed reaches SQL as text: variable names are checked against the SDTM naming rule
+when the feed is read and quoted as identifiers here; values travel as Arrow data or parameters.
+A reload deletes exactly the rows earlier loads of that study and domain inserted (by their load
+id) and any row carrying the study's (normalised) STUDYID.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from datetime import datetime, timezone
 import duckdb
 
 from orchestration.lib.feeds import FeedFile, check_structure, file_digest, read_feed
-from orchestration.lib.warehouse import table_exists
+from orchestration.lib.paths import relative_to_raw
+from orchestration.lib.warehouse import qualified, quote_ident, table_exists
 
 LOAD_LOG_DDL = """
 create table if not exists raw.load_log (
@@ -29,7 +35,7 @@ create table if not exists raw.load_log (
     bytes        bigint not null,
     rows         bigint not null,
     columns      varchar[] ,
-    action       varchar not null,   -- loaded | unchanged
+    action       varchar not null,   -- loaded | unchanged | retired
     loaded_at    timestamptz not null,
     run_id       varchar
 )
@@ -55,14 +61,15 @@ def _ensure_table(con: duckdb.DuckDBPyConnection, domain: str, columns: list[str
     existing = [r[0] for r in con.execute(
         "select column_name from information_schema.columns where table_schema='raw' and table_name=?",
         [domain]).fetchall()]
+    table = qualified("raw", domain)
     if not existing:
-        cols = ", ".join(f'"{c}" varchar' for c in columns)
-        con.execute(f'create table raw."{domain}" ({cols}, _load_id varchar)')
+        cols = ", ".join(f"{quote_ident(c)} varchar" for c in columns)
+        con.execute(f"create table {table} ({cols}, _load_id varchar)")
         return
     have = {c.upper() for c in existing}
     for c in columns:
         if c.upper() not in have:
-            con.execute(f'alter table raw."{domain}" add column "{c}" varchar')
+            con.execute(f"alter table {table} add column {quote_ident(c)} varchar")
 
 
 def _previous_load(con: duckdb.DuckDBPyConnection, feed: FeedFile, sha256: str) -> tuple | None:
@@ -73,8 +80,19 @@ def _previous_load(con: duckdb.DuckDBPyConnection, feed: FeedFile, sha256: str) 
         [feed.study, feed.domain]).fetchone()
     if last is None or last[0] != sha256 or not table_exists(con, "raw", feed.domain):
         return None
-    in_table = con.execute(f'select count(*) from raw."{feed.domain}" where STUDYID = ?', [last[1]]).fetchone()[0]
+    in_table = con.execute(f"select count(*) from {qualified('raw', feed.domain)} where STUDYID = ?",
+                           [last[1]]).fetchone()[0]
     return last if in_table == last[2] else None
+
+
+def _delete_study_rows(con: duckdb.DuckDBPyConnection, study: str, domain: str, studyid: str | None) -> int:
+    """Remove the rows earlier loads of this study inserted, and any row with its STUDYID."""
+    if not table_exists(con, "raw", domain):
+        return 0
+    return con.execute(
+        f"""delete from {qualified('raw', domain)}
+            where _load_id in (select load_id from raw.load_log where study = ? and domain = ?)
+               or trim(STUDYID) = ?""", [study, domain, studyid or ""]).fetchone()[0]
 
 
 def load_feed(con: duckdb.DuckDBPyConnection, feed: FeedFile, studyid: str | None,
@@ -87,24 +105,24 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: FeedFile, studyid: str | Non
         # same bytes as the rows already in place: nothing to read, validate or write
         _, sid, rows, columns = previous
         result = LoadResult(load_id=load_id, study=feed.study, studyid=sid, domain=feed.domain,
-                            source_file=str(feed.path), sha256=sha, bytes=size, rows=rows,
+                            source_file=relative_to_raw(feed.path), sha256=sha, bytes=size, rows=rows,
                             action="unchanged", columns=list(columns or []))
         _log(con, result, feed, run_id)
         return result
 
     read = read_feed(feed)
     check_structure(read, studyid)
-    sid = read.table.column("STUDYID")[0].as_py().strip()
+    sid = read.table.column("STUDYID")[0].as_py()
     result = LoadResult(load_id=load_id, study=feed.study, studyid=sid, domain=feed.domain,
-                        source_file=str(feed.path), sha256=read.sha256, bytes=read.bytes,
+                        source_file=relative_to_raw(feed.path), sha256=read.sha256, bytes=read.bytes,
                         rows=read.table.num_rows, action="loaded", columns=read.columns)
     con.execute("begin transaction")
     try:
         _ensure_table(con, feed.domain, read.columns)
         con.register("incoming_feed", read.table)
-        con.execute(f'delete from raw."{feed.domain}" where STUDYID = ?', [sid])
-        con.execute(f'insert into raw."{feed.domain}" by name select *, ? as _load_id from incoming_feed',
-                    [load_id])
+        _delete_study_rows(con, feed.study, feed.domain, sid)
+        con.execute(f"insert into {qualified('raw', feed.domain)} by name "
+                    "select *, ? as _load_id from incoming_feed", [load_id])
         con.unregister("incoming_feed")
         _log(con, result, feed, run_id)
         con.execute("commit")
@@ -114,12 +132,56 @@ def load_feed(con: duckdb.DuckDBPyConnection, feed: FeedFile, studyid: str | Non
     return result
 
 
-def _log(con: duckdb.DuckDBPyConnection, result: LoadResult, feed: FeedFile, run_id: str | None) -> None:
+def _log(con: duckdb.DuckDBPyConnection, result: LoadResult, feed: FeedFile | None, run_id: str | None,
+         file_format: str | None = None) -> None:
     con.execute(
         "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [result.load_id, result.study, result.studyid, result.domain, result.source_file, feed.format,
-         result.sha256, result.bytes, result.rows, result.columns, result.action,
-         datetime.now(timezone.utc), run_id])
+        [result.load_id, result.study, result.studyid, result.domain, result.source_file,
+         feed.format if feed else file_format, result.sha256, result.bytes, result.rows, result.columns,
+         result.action, datetime.now(timezone.utc), run_id])
+
+
+@dataclass
+class LastLoad:
+    domain: str
+    source_file: str
+    action: str
+    loaded_at: datetime
+    run_id: str | None
+    studyid: str | None
+    sha256: str
+    file_format: str
+
+
+def last_loads(con: duckdb.DuckDBPyConnection, study: str) -> dict[str, LastLoad]:
+    """The latest load-log entry of each domain of a study (what the warehouse holds for it now)."""
+    if not table_exists(con, "raw", "load_log"):
+        return {}
+    rows = con.execute(
+        """select domain, source_file, action, loaded_at, run_id, studyid, sha256, file_format from (
+               select *, row_number() over (partition by domain order by loaded_at desc) rn
+               from raw.load_log where study = ?) where rn = 1 order by domain""", [study]).fetchall()
+    return {r[0]: LastLoad(*r) for r in rows}
+
+
+def retire_domain(con: duckdb.DuckDBPyConnection, study: str, domain: str, run_id: str | None = None) -> LoadResult:
+    """Remove a study's rows of a domain it no longer delivers, and record the retirement."""
+    last = last_loads(con, study).get(domain)
+    if last is None or last.action == "retired":
+        raise ValueError(f"study {study} has no loaded {domain.upper()} to retire")
+    result = LoadResult(load_id=uuid.uuid4().hex, study=study, studyid=last.studyid, domain=domain,
+                        source_file=last.source_file, sha256=last.sha256, bytes=0, rows=0,
+                        action="retired", columns=[])
+    con.execute("begin transaction")
+    try:
+        removed = _delete_study_rows(con, study, domain, last.studyid)
+        _log(con, result, None, run_id, file_format=last.file_format)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    result.rows = removed
+    return result
 
 
 def current_feed_snapshot(con: duckdb.DuckDBPyConnection, study: str) -> str | None:
@@ -128,8 +190,9 @@ def current_feed_snapshot(con: duckdb.DuckDBPyConnection, study: str) -> str | N
 
     rows = con.execute(
         """select domain, sha256 from (
-               select domain, sha256, row_number() over (partition by domain order by loaded_at desc) rn
-               from raw.load_log where study = ?) where rn = 1 order by domain""", [study]).fetchall()
+               select domain, sha256, action, row_number() over (partition by domain order by loaded_at desc) rn
+               from raw.load_log where study = ?) where rn = 1 and action <> 'retired'
+           order by domain""", [study]).fetchall()
     if not rows:
         return None
     h = hashlib.sha256()

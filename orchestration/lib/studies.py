@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,10 @@ from typing import Any
 import yaml
 
 from orchestration.lib import paths
-from orchestration.lib.feeds import FeedFile, discover_feeds
+from orchestration.lib.feeds import Delivery, FeedFile, scan_delivery
+
+# a study folder's name is its partition key: letters, digits, '_', '-' and '.'
+STUDY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 class StudyConfigError(Exception):
@@ -26,15 +30,19 @@ class Study:
     def studyid(self) -> str | None:
         return self.config.get("studyid")
 
+    def delivery(self) -> Delivery:
+        return scan_delivery(self.raw_dir)
+
     def feeds(self) -> dict[str, FeedFile]:
-        return discover_feeds(self.raw_dir)
+        return self.delivery().feeds
 
 
 def study_names(raw_root: Path | None = None) -> list[str]:
     root = raw_root or paths.raw_dir()
     if not root.exists():
         return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    return sorted(p.name for p in root.iterdir()
+                  if p.is_dir() and not p.name.startswith((".", "_")) and STUDY_NAME.match(p.name))
 
 
 def load_config(name: str, studies_root: Path | None = None) -> dict[str, Any]:
@@ -62,9 +70,10 @@ def get_study(name: str) -> Study:
 
 
 def all_domains(raw_root: Path | None = None) -> list[str]:
-    """Union of the domains supplied by every study folder (decides which raw assets exist)."""
+    """Union of the domains supplied by every study folder (decides which raw assets exist). A file
+    that breaks a landing rule is left out here and fails its own study's run instead."""
     root = raw_root or paths.raw_dir()
     found: set[str] = set()
     for name in study_names(root):
-        found.update(discover_feeds(root / name))
+        found.update(scan_delivery(root / name, root).feeds)
     return sorted(found)

@@ -23,6 +23,7 @@ STUDYID = "CDISCPILOT01"
 def warehouse(tmp_path, monkeypatch):
     db = tmp_path / "wh.duckdb"
     monkeypatch.setenv("SAFETY_WAREHOUSE_DB", str(db))
+    monkeypatch.setenv("SAFETY_RAW_DIR", str(tmp_path / "raw"))
     return db
 
 
@@ -71,7 +72,8 @@ def test_good_feed_loads_and_is_idempotent(warehouse, study_dir):
     with connect(read_only=True) as con:
         log = con.execute("select action, rows, sha256, bytes, source_file, run_id from raw.load_log order by loaded_at").fetchall()
     assert [r[0] for r in log] == ["loaded", "unchanged"]
-    assert log[0][2] == log[1][2] and log[0][3] == path.stat().st_size and log[0][4] == str(path)
+    # provenance names the file relative to the raw root, never a server path
+    assert log[0][2] == log[1][2] and log[0][3] == path.stat().st_size and log[0][4] == "cdiscpilot01/lb.parquet"
 
 
 def test_changed_feed_replaces_study_rows(warehouse, study_dir):
@@ -113,7 +115,7 @@ def _assert_refused(path: Path, rule: str, column: str | None = None):
     with pytest.raises(FeedError) as err:
         _load(path)
     assert err.value.rule == rule
-    assert str(path) in str(err.value)
+    assert str(path.relative_to(path.parents[1])) in str(err.value)
     if column:
         assert err.value.column == column
         assert f"column {column}" in str(err.value)

@@ -170,6 +170,12 @@ def _duplicate_key(records: list[dict]) -> list[dict]:
     return records + [dict(records[0])]
 
 
+def _seq_as_decimal_duplicate(records: list[dict]) -> list[dict]:
+    """A lab record delivered twice for one subject, once as LBSEQ '1' and once as '1.0'."""
+    r = first(records, lambda r: (r["LBSEQ"] or "").isdigit())
+    return records + [{**r, "LBSEQ": r["LBSEQ"] + ".0"}]
+
+
 def _supp_orphan(records: list[dict]) -> list[dict]:
     r = first(records, lambda r: r["IDVAR"] == "AESEQ")
     r["IDVARVAL"] = "999"
@@ -222,6 +228,10 @@ CASES: list[Case] = [
     Case("missing_usubjid_column", "ae", parquet("ae", lambda r: r, drop=("USUBJID",)),
          feed_error="FEED-REQUIRED-COLUMN"),
     Case("duplicate_key", "ae", parquet("ae", _duplicate_key), feed_error="FEED-KEY-UNIQUE"),
+    # '1' and '1.0' are one sequence number: the loader writes --SEQ as canonical numeric text
+    # before its key check, so the feed is refused. The catalogue rule LB-SEQ-UNIQUE compares
+    # --SEQ as numbers too, for tables loaded by other means (tests/quality/test_range_and_seq_rules.py).
+    Case("seq_as_decimal_duplicate", "lb", parquet("lb", _seq_as_decimal_duplicate), feed_error="FEED-KEY-UNIQUE"),
     Case("domain_mismatch", "ae", parquet("ae", edit(lambda r: True, DOMAIN="AX")),
          feed_error="FEED-DOMAIN-MATCHES-FILE"),
     Case("other_study", "ae", parquet("ae", edit(lambda r: True, STUDYID="CDISCPILOT02")),
@@ -250,6 +260,11 @@ CASES: list[Case] = [
          parquet("lb", edit(lambda r: _num(r["LBSTRESC"]) is not None,
                             LBSTRESN=lambda r: _fmt(float(r["LBSTRESC"]) + 1))),
          rules={"LB-STRESN-MATCHES-STRESC"}),
+    Case("age_negative", "dm", parquet("dm", edit(lambda r: r["AGEU"] == "YEARS", AGE="-5")),
+         rules={"DM-AGE-PLAUSIBLE"}),
+    Case("age_250_years", "dm", parquet("dm", edit(lambda r: r["AGEU"] == "YEARS", AGE="250")),
+         rules={"DM-AGE-PLAUSIBLE"}),
+    Case("age_blank", "dm", parquet("dm", edit(lambda r: True, AGE=None)), rules={"DM-EXP-VARS"}),
     Case("unknown_arm", "dm", parquet("dm", edit(lambda r: True, ARM="Xanomeline Medium Dose")), rules={"DM-ARM-CT"}),
     Case("unknown_arm_code", "dm", parquet("dm", edit(lambda r: True, ARMCD="Xan_Mid")), rules={"DM-ARMCD-CT"}),
     Case("sex_not_in_terminology", "dm", parquet("dm", edit(lambda r: True, SEX="Male")), rules={"DM-SEX-CT"}),

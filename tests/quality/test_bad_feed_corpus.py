@@ -126,3 +126,18 @@ def test_sql_in_values_is_stored_verbatim_and_harms_nothing(subset, tmp_path):
             assert con.execute("select count(*) from quality.dq_rule_runs").fetchone()[0] > 0
         finally:
             con.close()
+
+
+@pytest.mark.parametrize("case_id, age", [("age_negative", "-5"), ("age_250_years", "250")])
+def test_age_finding_names_the_subject_and_the_value(case_id, age, subset, tmp_path):
+    case = {c.id: c for c in CASES}[case_id]
+    subject = next(r["USUBJID"] for r in subset.tables["dm"].to_pylist() if r["AGEU"] == "YEARS")
+    db = _load(case, subset, tmp_path)
+    validate(db, case.validated(), run_id=f"records-{case_id}")
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        found = con.execute("select usubjid, seq, variable, value from quality.dq_findings "
+                            "where status = 'open' and rule_id = 'DM-AGE-PLAUSIBLE'").fetchall()
+    finally:
+        con.close()
+    assert found == [(subject, None, "AGE", f"{age} YEARS")]

@@ -40,8 +40,10 @@ def _job():
             n = con.execute("select count(*) from raw.ae").fetchone()[0]
             con.execute(f"insert into {PROBE} values (?, ?)", [context.run.run_id, n])
 
+    from orchestration.defs.warehouse import RESOURCE_KEY, RunWarehouse
+
     defs = dg.Definitions(assets=[study_config, *build_raw_assets(), downstream],
-                          asset_checks=build_checks(layers=["raw"]))
+                          asset_checks=build_checks(layers=["raw"]), resources={RESOURCE_KEY: RunWarehouse()})
     return defs.resolve_implicit_global_asset_job_def()
 
 

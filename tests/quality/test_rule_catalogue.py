@@ -94,3 +94,20 @@ def test_rules_contain_no_study_values():
     for value in s.values("arms.arm") + s.values("arms.armcd") + list(s.ranges("lb")) + [s.studyid]:
         assert not re.search(rf"\b{re.escape(value)}\b", text), value
     assert yaml.safe_load(text)
+
+
+def test_plausible_range_rules_are_errors_on_feeds_and_warnings_on_marts():
+    ranged = {r.id: r for r in catalogue.rules() if r.check == "plausible_range"}
+    assert {"LB-STRESN-PLAUSIBLE", "VS-STRESN-PLAUSIBLE", "DM-AGE-PLAUSIBLE"} <= set(ranged)
+    for r in ranged.values():
+        assert r.severity == ("ERROR" if r.layer == "raw" else "WARN"), r.id
+
+
+def test_the_age_range_has_one_default_that_a_study_may_replace():
+    s = load_settings("cdiscpilot01")
+    default = catalogue.rule("DM-AGE-PLAUSIBLE").params["default_ranges"]
+    assert s.ranges("dm", default)["AGE"] == {"unit": "YEARS", "low": 0, "high": 120}
+    other = type(s)(s.study, s.studyid, s.config, {"plausible_ranges": {"dm": {"AGE": {"unit": "YEARS", "low": 18,
+                                                                                      "high": 90}}}})
+    assert other.ranges("dm", default)["AGE"]["low"] == 18
+    assert other.ranges("lb", None) == {}

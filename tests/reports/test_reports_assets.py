@@ -136,7 +136,10 @@ def test_dagster_definitions_and_materialisation(env, tmp_path, monkeypatch):
     assert len(index.dependency_keys) == len(REPORT_ASSETS)
 
     chosen = [by_key[dg.AssetKey(["reports", n])] for n in ("demographics", "ae_overview")]
-    result = dg.materialize(chosen, partition_key=fixtures.STUDY, instance=dg.DagsterInstance.ephemeral())
+    from orchestration.defs.warehouse import RESOURCE_KEY, RunWarehouse
+
+    result = dg.materialize(chosen, partition_key=fixtures.STUDY, instance=dg.DagsterInstance.ephemeral(),
+                            resources={RESOURCE_KEY: RunWarehouse()})
     assert result.success
     assert (env.outputs / fixtures.STUDY / "t_demographics.rtf").exists()
     assert (env.outputs / fixtures.STUDY / "t_ae_overview.xlsx").exists()

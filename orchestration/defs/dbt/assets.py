@@ -4,6 +4,7 @@
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.defs.warehouse import RunWarehouse
 from orchestration.lib.dbt.project import dbt_env, dbt_project
 from orchestration.lib.dbt.translator import WarehouseTranslator
 
@@ -13,6 +14,6 @@ from orchestration.lib.dbt.translator import WarehouseTranslator
     project=dbt_project(),
     dagster_dbt_translator=WarehouseTranslator(),
 )
-def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: RunWarehouse):
     dbt_env()
     yield from dbt.cli(["build"], context=context).stream()

@@ -1,9 +1,12 @@
 """Raw ingestion assets.
 
 The set of domain assets is the union of what the study folders hold (`data/raw/<study>/<domain>.<ext>`),
-so a new domain or a new study needs no code. Each asset loads its domain for the run's study partition
-into `raw.<domain>` through `orchestration.lib.raw_loader`, which refuses a malformed feed before
-touching the table.
+so a new domain or a new study needs no code. `raw/delivery` checks a study's landing folder as a
+whole first (file names, one file per domain, symbolic links, domains loaded before and now missing,
+retirements); each domain asset then loads its domain for the run's study partition into
+`raw.<domain>` through `orchestration.lib.raw_loader`, which refuses a malformed feed before
+touching the table. A bad file fails its own study's run with a message naming the file and the
+rule; other studies and the definitions are not affected.
 """
 
 
@@ -11,23 +14,25 @@ import time
 
 import dagster as dg
 
+from orchestration.defs.warehouse import RESOURCE_KEY
 from orchestration.lib import paths
 from orchestration.lib.feeds import FeedError
 from orchestration.lib.partitions import study_partitions
-from orchestration.lib.raw_loader import load_feed
+from orchestration.lib.raw_loader import last_loads, load_feed
 from orchestration.lib.studies import StudyConfigError, all_domains, get_study
 from orchestration.lib.study_config import publish_config
-from orchestration.lib.warehouse import connect
+from orchestration.lib.warehouse import connect, qualified
 
 RAW_GROUP = "raw"
 STUDY_CONFIG_KEY = dg.AssetKey(["raw", "study_config"])
+DELIVERY_KEY = dg.AssetKey(["raw", "delivery"])
 
 
 def _failure(exc: FeedError) -> dg.Failure:
     return dg.Failure(
         description=str(exc),
         metadata={
-            "file": dg.MetadataValue.path(exc.file),
+            "file": exc.file,
             "rule": exc.rule,
             "column": exc.column or "",
             "records (1-based, first 20)": dg.MetadataValue.json(exc.records[:20]),
@@ -37,24 +42,78 @@ def _failure(exc: FeedError) -> dg.Failure:
     )
 
 
+def _get_study(name: str):
+    try:
+        return get_study(name)
+    except StudyConfigError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from exc
+
+
 @dg.asset(
     key=STUDY_CONFIG_KEY,
     group_name=RAW_GROUP,
     partitions_def=study_partitions(),
     kinds={"duckdb", "yaml"},
+    required_resource_keys={RESOURCE_KEY},
     description="The study's configuration (studies/<study>/study.yml) published as raw.cfg_<section> tables.",
 )
 def study_config(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    try:
-        study = get_study(context.partition_key)
-    except StudyConfigError as exc:
-        raise dg.Failure(description=str(exc)) from exc
+    study = _get_study(context.partition_key)
     with connect() as con:
         counts = publish_config(con, study.config)
     return dg.MaterializeResult(metadata={
         "study": study.name,
-        "config file": dg.MetadataValue.path(str(paths.studies_dir() / study.name / "study.yml")),
+        "config file": f"{study.name}/study.yml",
         "tables": dg.MetadataValue.json(counts),
+    })
+
+
+def removed_domains(con, study) -> list[FeedError]:
+    """Domains the warehouse holds for the study whose file is no longer in its landing folder."""
+    present = study.delivery()
+    problems = []
+    claimed = set(present.feeds) | {p.domain for p in present.problems if p.domain}
+    for domain, last in last_loads(con, study.name).items():
+        if last.action == "retired" or domain in claimed:
+            continue
+        problems.append(FeedError(
+            paths.raw_dir() / last.source_file,
+            "FEED-DOMAIN-REMOVED",
+            f"was last loaded {last.loaded_at:%Y-%m-%d %H:%M:%S %Z} (run {last.run_id or 'unknown'}) and is no "
+            f"longer in the landing folder; put it back, or retire the domain with "
+            f"`safety-warehouse retire {study.name} {domain}`"))
+        problems[-1].domain = domain
+    return problems
+
+
+@dg.asset(
+    key=DELIVERY_KEY,
+    group_name=RAW_GROUP,
+    partitions_def=study_partitions(),
+    kinds={"sdtm"},
+    required_resource_keys={RESOURCE_KEY},
+    description=("The study's current delivery: the files of data/raw/<study>/. Fails the study's run when a "
+                 "file breaks a landing rule (FEED-FILE-NAME, FEED-ONE-FILE-PER-DOMAIN, FEED-SYMLINK, "
+                 "FEED-FILE-TYPE) or a domain loaded before is missing (FEED-DOMAIN-REMOVED); every raw domain "
+                 "asset waits for it."),
+)
+def delivery(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    study = _get_study(context.partition_key)
+    found = study.delivery()
+    with connect() as con:
+        problems = found.problems + removed_domains(con, study)
+    if problems:
+        for p in problems:
+            context.log.error(str(p))
+        raise dg.Failure(
+            description=f"study {study.name}: {len(problems)} landing problem(s): " + "; ".join(map(str, problems)),
+            metadata={"problems": dg.MetadataValue.json([{"file": p.file, "rule": p.rule, "message": str(p)}
+                                                         for p in problems])},
+            allow_retries=False)
+    return dg.MaterializeResult(metadata={
+        "study": study.name,
+        "feeds": dg.MetadataValue.json({d: f.path.name for d, f in sorted(found.feeds.items())}),
+        "ignored files": dg.MetadataValue.json(found.ignored),
     })
 
 
@@ -64,14 +123,20 @@ def _raw_asset(domain: str) -> dg.AssetsDefinition:
         key_prefix=["raw"],
         group_name=RAW_GROUP,
         partitions_def=study_partitions(),
+        deps=[DELIVERY_KEY],
         kinds={"duckdb", "sdtm"},
+        required_resource_keys={RESOURCE_KEY},
         description=(f"SDTM {domain.upper()} as received, one row per source record, every study's rows "
                      f"(told apart by STUDYID), all variables as text. Provenance: raw.load_log."),
         metadata={"table": f"raw.{domain}"},
     )
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        study = get_study(context.partition_key)
-        feed = study.feeds().get(domain)
+        study = _get_study(context.partition_key)
+        found = study.delivery()
+        problem = found.problem_for(domain)
+        if problem is not None:
+            raise _failure(problem)
+        feed = found.feeds.get(domain)
         if feed is None:
             context.log.info(f"study {study.name} supplies no {domain.upper()} feed; raw.{domain} unchanged")
             return dg.MaterializeResult(metadata={"study": study.name, "action": "not supplied"})
@@ -79,13 +144,13 @@ def _raw_asset(domain: str) -> dg.AssetsDefinition:
         try:
             with connect() as con:
                 result = load_feed(con, feed, study.studyid, run_id=context.run.run_id)
-                total = con.execute(f'select count(*) from raw."{domain}"').fetchone()[0]
+                total = con.execute(f"select count(*) from {qualified('raw', domain)}").fetchone()[0]
         except FeedError as exc:
             raise _failure(exc) from exc
         return dg.MaterializeResult(metadata={
             "study": result.study,
             "STUDYID": result.studyid,
-            "source file": dg.MetadataValue.path(result.source_file),
+            "source file": result.source_file,
             "sha256": result.sha256,
             "bytes": result.bytes,
             "rows": dg.MetadataValue.int(result.rows),
@@ -100,4 +165,4 @@ def _raw_asset(domain: str) -> dg.AssetsDefinition:
 
 
 def build_raw_assets() -> list[dg.AssetsDefinition]:
-    return [_raw_asset(domain) for domain in all_domains()]
+    return [delivery, *(_raw_asset(domain) for domain in all_domains())]

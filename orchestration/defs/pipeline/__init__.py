@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.lib.run_monitor import WRITER_TAG
 from orchestration.lib.studies import study_names
 
 PIPELINE_JOB = "safety_pipeline"
@@ -12,6 +13,7 @@ safety_pipeline = dg.define_asset_job(
     description="Load a study's feeds, build staging and marts, run every quality check and "
                 "produce the safety tables and figures.",
     executor_def=dg.in_process_executor,
+    tags={WRITER_TAG: "warehouse"},  # the run queue admits one warehouse writer at a time
 )
 
 

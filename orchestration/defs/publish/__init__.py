@@ -1,7 +1,8 @@
-"""The published warehouse copy, downstream of every other asset (see orchestration.lib.publish)."""
+"""The published warehouse snapshot, downstream of every other asset (see orchestration.lib.publish)."""
 
 import dagster as dg
 
+from orchestration.defs.warehouse import RESOURCE_KEY
 from orchestration.lib.publish import publish_warehouse
 
 PUBLISHED_KEY = dg.AssetKey(["published", "warehouse"])
@@ -13,10 +14,12 @@ def published_warehouse_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinitio
         deps=upstream,
         group_name="published",
         kinds={"duckdb"},
-        description="Read-only copy of the warehouse for analysts, replaced only when a whole run succeeded.",
+        required_resource_keys={RESOURCE_KEY},
+        description="Read-only snapshot of the warehouse for analysts, replaced only when a whole run succeeded.",
     )
     def _published(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        path, size = publish_warehouse()
+        study = context.run.tags.get("dagster/partition")
+        path, size = publish_warehouse(context.run.run_id, study=study)
         context.log.info(f"published {path} ({size:,} bytes)")
         return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)), "bytes": size})
 

@@ -14,6 +14,7 @@ import dagster as dg
 from expectations import catalogue
 from expectations.catalogue import Rule, Target
 from expectations.checks import reference_tables
+from orchestration.defs.warehouse import RESOURCE_KEY
 from orchestration.lib import paths
 
 SAMPLE_ROWS = 10
@@ -146,6 +147,7 @@ def build_suite_check(target: Target, rules: list[Rule], known_assets: set[tuple
         name=f"dq_{target.layer}_{target.table}",
         specs=specs,
         can_subset=True,
+        required_resource_keys={RESOURCE_KEY},
         description=f"Data-quality suite for {target.name} (expectations/rules.yml): "
                     f"{len(rules)} rules run through Great Expectations on DuckDB, SQL fallback for "
                     f"cross-table rules.",

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
+from orchestration.defs.warehouse import RESOURCE_KEY
 from orchestration.lib.partitions import study_partitions
 from orchestration.lib.reporting.catalog import INDEX_ASSET, INDEX_FILE, REPORT_ASSETS, ReportAsset
 
@@ -40,6 +41,7 @@ def _report_asset(spec: ReportAsset) -> dg.AssetsDefinition:
         partitions_def=study_partitions(),
         deps=deps,
         kinds={"python", "duckdb"},
+        required_resource_keys={RESOURCE_KEY},
         description=f"{spec.description} Writes {tables}" + (f" and figures {figures}." if figures else "."),
     )
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
@@ -59,6 +61,7 @@ def _index_asset() -> dg.AssetsDefinition:
         partitions_def=study_partitions(),
         deps=[dg.AssetKey([GROUP, a.name]) for a in REPORT_ASSETS],
         kinds={"html"},
+        required_resource_keys={RESOURCE_KEY},
         description=f"outputs/<study>/{INDEX_FILE}: significant findings and a link to every table and figure "
                     "of the study (from reports.output_manifest).",
     )

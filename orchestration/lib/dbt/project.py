@@ -22,8 +22,9 @@ def dbt_executable() -> str:
 
 
 def dbt_env() -> None:
-    """Environment every dbt invocation needs: an absolute warehouse path and no telemetry."""
-    os.environ["SAFETY_WAREHOUSE_DB"] = str(paths.warehouse_path())
+    """Environment every dbt invocation needs: the absolute path of the file this process writes
+    now (a run's own file during a run) and no telemetry."""
+    os.environ["SAFETY_DBT_DB"] = str(paths.warehouse_path())
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("DBT_PARTIAL_PARSE", "true")
 
