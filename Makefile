@@ -1,12 +1,13 @@
 # Two commands do all set-up on a fresh machine:
 #   make run    build the warehouse and every output for the bundled study (data/raw/*)
-#   make test   run the test suite (installs Chromium for the UI tests when it can)
+#   make test   run the test suite (installs Chromium for the UI tests and the PostgreSQL server for
+#               the production-profile tests when it can)
 SHELL := /bin/bash
 VENV := .venv
 # uv from PATH, else the one pip installs into the machine's Python
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: setup run test ui browser clean
+.PHONY: setup run test ui browser postgres clean
 
 setup: $(VENV)/.synced
 
@@ -28,7 +29,16 @@ browser:
 	      || echo "could not install chromium: the browser tests will be skipped"; \
 	  else echo "chromium not found and not root: the browser tests will be skipped"; fi; }
 
-test: setup browser
+# PostgreSQL server binaries (Debian: /usr/lib/postgresql/<version>/bin) for tests/ops; .ci/run starts a
+# throwaway server and exports SAFETY_PG_* for them, which skip when no server is reachable
+postgres:
+	@{ command -v initdb >/dev/null 2>&1 || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; } || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+	      || echo "could not install postgresql: the PostgreSQL tests will be skipped"; \
+	  else echo "PostgreSQL server not found and not root: the PostgreSQL tests will be skipped"; fi; }
+
+test: setup browser postgres
 	$(VENV)/bin/pytest
 
 clean:

@@ -153,7 +153,9 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False,
             for ev in result.all_events:
                 if ev.is_step_failure:
                     err = ev.step_failure_data.error
-                    summary.failures.append(f"step {ev.step_key} failed: {err.message.strip() if err else ''}")
+                    message = (err.message.strip() if err else "").removeprefix(
+                        "dagster._core.definitions.events.Failure: ")
+                    summary.failures.append(f"step {ev.step_key} failed: {message}")
                 elif ev.event_type_value == "ASSET_CHECK_EVALUATION":
                     data = ev.event_specific_data
                     if not data.passed and str(data.severity).endswith("ERROR"):

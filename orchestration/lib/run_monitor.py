@@ -16,7 +16,6 @@ import dagster as dg
 PID_TAG = "safety/pid"
 HOST_TAG = "safety/host"
 START_TAG = "safety/pid_start"
-WRITER_TAG = "safety/writer"   # every pipeline run carries it; the run queue admits one at a time
 
 _IN_PROGRESS = [dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 

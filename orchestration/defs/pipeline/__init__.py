@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.lib.run_monitor import WRITER_TAG
+from orchestration.lib.runtime import WRITER_TAG
 from orchestration.lib.studies import study_names
 
 PIPELINE_JOB = "safety_pipeline"

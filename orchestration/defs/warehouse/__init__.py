@@ -28,9 +28,9 @@ class RunWarehouse(dg.ConfigurableResource):
     _run_id: str = PrivateAttr(default="")
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        run_id = context.run_id or "adhoc"
+        run_id = context.run.run_id if context.run else "adhoc"
         log = context.log
-        if context.instance is not None and context.dagster_run is not None:
+        if context.instance is not None and context.run is not None:
             context.instance.add_run_tags(run_id, process_tags())
             for dead in mark_dead_runs_failed(context.instance, exclude=run_id):
                 log.warning(f"run {dead} had stopped without finishing; marked failed")
