@@ -7,13 +7,13 @@ import argparse
 from orchestration.lib.raw_loader import LoadResult, load_feed
 from orchestration.lib.studies import get_study, study_names
 from orchestration.lib.study_config import publish_config
-from orchestration.lib.warehouse import connect
+from orchestration.lib.warehouse import state_transaction
 
 
 def load_study_raw(name: str) -> list[LoadResult]:
     study = get_study(name)
     results = []
-    with connect() as con:
+    with state_transaction(on_wait=print) as con:
         publish_config(con, study.config)
         for feed in study.feeds().values():
             results.append(load_feed(con, feed, study.studyid))

@@ -90,8 +90,9 @@ def list_snapshots() -> list[Snapshot]:
 
 def _point_published_at(snapshot: Path) -> None:
     target = published_path()
+    for stale in target.parent.glob(f".{target.name}.*.link"):  # left by a process killed right here
+        stale.unlink(missing_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.link")
-    tmp.unlink(missing_ok=True)
     os.link(snapshot, tmp)
     os.replace(tmp, target)
 

@@ -51,7 +51,7 @@ def dbt_warehouse(pipeline, tmp_path_factory) -> DbtWarehouse:
     """The warehouse the whole-pipeline run built, with the run_results of its `dbt build`."""
     assert pipeline.ok, pipeline.summary.failures
     tmp = tmp_path_factory.mktemp("dbt_marts")
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k != "SAFETY_DBT_DB"}
     env.update(SAFETY_WAREHOUSE_DB=str(pipeline.warehouse), DBT_SEND_ANONYMOUS_USAGE_STATS="false",
                PYTHONPATH=str(PROJECT_ROOT))
     run_id = pipeline.summary.run_ids[STUDY]

@@ -26,4 +26,14 @@ def nightly_refresh(context: dg.ScheduleEvaluationContext):
         yield dg.RunRequest(run_key=f"{study}:{day}", partition_key=study, tags={"trigger": "nightly"})
 
 
-defs = dg.Definitions(jobs=[safety_pipeline], schedules=[nightly_refresh])
+@dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Marks runs whose process died (a command-line run killed on this host) as failed, "
+                       "so the run queue does not wait behind them. Requests no runs.")
+def dead_run_monitor(context: dg.SensorEvaluationContext):
+    from orchestration.lib.run_monitor import mark_dead_runs_failed
+
+    failed = mark_dead_runs_failed(context.instance)
+    return dg.SkipReason(f"marked failed: {', '.join(failed)}" if failed else "no dead run")
+
+
+defs = dg.Definitions(jobs=[safety_pipeline], schedules=[nightly_refresh], sensors=[dead_run_monitor])

@@ -9,6 +9,7 @@ snapshot stay exactly as they were.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import dagster as dg
@@ -47,6 +48,7 @@ class RunWarehouse(dg.ConfigurableResource):
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         try:
             paths.set_active_run_file(None)
+            os.environ.pop("SAFETY_DBT_DB", None)  # set for dbt while the run was active
             commit_run_file(self._run_id)
         finally:
             self._lock.__exit__(None, None, None)

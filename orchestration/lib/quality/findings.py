@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from orchestration.lib import paths
 from orchestration.lib.quality.runner import SuiteRun
 from orchestration.lib.warehouse import connect
 
@@ -80,7 +81,7 @@ create table if not exists quality.dq_suite_runs (
     gx_seconds        double,            -- GX validation (built-in and SQL expectations), data docs included
     docs_seconds      double,            -- of which: writing the data-docs page
     fallback_seconds  double,            -- cross-table rules run as plain SQL
-    data_docs         varchar            -- path of the validation's data-docs page
+    data_docs         varchar            -- the validation's data-docs page, relative to the outputs folder
 )
 """
 
@@ -97,6 +98,14 @@ select study, layer, domain, rule_id, severity,
 from quality.dq_findings f
 group by study, layer, domain, rule_id, severity
 """
+
+
+def _relative_to_outputs(path: Path) -> str:
+    """Published tables hold no server paths: a page is named relative to the outputs folder."""
+    try:
+        return Path(path).relative_to(paths.outputs_dir()).as_posix()
+    except ValueError:
+        return Path(path).name
 
 
 def ensure_tables(con) -> None:
@@ -204,7 +213,7 @@ def record(run: SuiteRun, db: Path | None = None, now: dt.datetime | None = None
                 [run.run_id, now, run.study, run.target.layer, domain, run.rows, len(run.results),
                  sum(1 for r in run.results.values() if not r.passed), round(run.gx_seconds, 4),
                  round(run.docs_seconds, 4), round(run.fallback_seconds, 4),
-                 str(run.docs_path) if run.docs_path else None])
+                 _relative_to_outputs(run.docs_path) if run.docs_path else None])
             con.execute("commit")
         except Exception:
             con.execute("rollback")
