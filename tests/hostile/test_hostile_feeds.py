@@ -316,3 +316,15 @@ def test_studyid_of_another_study_is_refused(ws):
     df.loc[10, "STUDYID"] = "SOMEONEELSE"
     _replace_with_csv(ws, "ex", df)
     _refused(ws, "FEED-STUDYID-MATCHES-STUDY", "cdiscpilot01/ex.csv", "ex")
+
+
+def test_implausible_ages_are_findings(ws):
+    df = _pilot("dm").astype({"AGE": "int64"})
+    df.loc[0, "AGE"], df.loc[1, "AGE"] = -5, 250
+    _replace_with_csv(ws, "dm", df)
+    result = ws.cli("run", "--select", "raw")  # with the raw quality checks
+    text = output(result)
+    assert "Traceback" not in text
+    rows = ws.query("select usubjid, value from quality.dq_findings where rule_id = 'DM-AGE-PLAUSIBLE' "
+                    "and status = 'open' order by value")
+    assert rows == [(df.loc[0, "USUBJID"], "-5 YEARS"), (df.loc[1, "USUBJID"], "250 YEARS")], text

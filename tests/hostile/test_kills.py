@@ -125,6 +125,8 @@ def test_kills_leave_published_snapshot_intact_and_are_marked_failed(published_w
     published = _sha(ws.published)
     killed = []
     previous = None
+    while previous is None:  # the run that published; every kill comes after it
+        previous = _started_steps(ws.dagster_home)[0]
     for step, delay, sig in KILL_POINTS:
         state = _sha(ws.state)
         run_id = _kill_at(ws, step, delay, sig, previous)
