@@ -16,14 +16,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration.lib import paths
+from orchestration.lib.progress import Progress, RunLog
 from orchestration.lib.runtime import prepare_environment
 
 
@@ -56,12 +59,20 @@ def _step_durations(instance, run_id: str) -> dict[str, float]:
 
 
 @contextlib.contextmanager
-def _maybe_redirect(stream, enabled: bool):
-    if not enabled:
-        yield
-        return
+def _redirect(stream):
     with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream):
         yield
+
+
+def _close_run_loggers() -> None:
+    import logging
+
+    for name in [n for n in logging.root.manager.loggerDict if n.startswith("safety_warehouse.run_log.")]:
+        logger = logging.getLogger(name)
+        for handler in logger.handlers:
+            handler.close()
+        logger.handlers = []
+        del logging.root.manager.loggerDict[name]
 
 
 @dataclass
@@ -127,42 +138,63 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False,
     for study in studies or known:
         started = time.perf_counter()
         log_path = log_dir / f"{study}-{time.strftime('%Y%m%dT%H%M%S')}.log"
-        # the full event log is in the instance (Dagster UI); tool output (dbt, GX) goes to a log file
-        # unless --verbose, and the terminal keeps warnings, errors and the stage summary
-        with open(log_path, "w") as log, _maybe_redirect(log, not verbose):
-            result = job.execute_in_process(
-                partition_key=study, instance=instance, raise_on_error=False, asset_selection=selection,
-                tags={"trigger": "cli", **process_tags()},
-                run_config={"loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}},
-            )
-        elapsed = time.perf_counter() - started
-        summary.run_ids[study] = result.run_id
-        durations = _step_durations(instance, result.run_id)
-        by_stage: dict[str, float] = defaultdict(float)
-        for step, secs in durations.items():
-            by_stage[_stage(step)] += secs
-        status = "succeeded" if result.success else "FAILED"
-        print(f"\nstudy {study}: run {result.run_id} {status} in {elapsed:.1f}s (log: {log_path})")
-        for stage in sorted(by_stage):
-            print(f"  {stage[2:]:<42} {by_stage[stage]:7.1f}s")
-        if verbose:
+        run_id = str(uuid.uuid4())
+        terminal = sys.stdout
+        print(f"\nstudy {study}: run {run_id} (log: {log_path})")
+        # the full event log is in the instance (Dagster UI); the log file keeps all tool output (dbt, GX,
+        # Dagster) without colour codes, the terminal a line per finished step (and, with -v, everything)
+        with open(log_path, "a") as log_file:  # shared with the run_log logger, which appends too
+            log = RunLog(log_file, echo=terminal if verbose else None)
+            progress = Progress(instance, run_id, out=terminal, log=log_file)
+            progress.start()
+            try:
+                with _redirect(log):
+                    result = job.execute_in_process(
+                        partition_key=study, instance=instance, raise_on_error=False, asset_selection=selection,
+                        run_id=run_id, tags={"trigger": "cli", **process_tags()},
+                        run_config={"loggers": {
+                            "console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}},
+                            "run_log": {"config": {"path": str(log_path), "log_level": "DEBUG"}}}},
+                    )
+            finally:
+                progress.stop()
+                _close_run_loggers()
+
+            def say(text: str = "") -> None:
+                print(text, file=terminal)
+                log_file.write(text + "\n")
+
+            elapsed = time.perf_counter() - started
+            summary.run_ids[study] = result.run_id
+            durations = _step_durations(instance, result.run_id)
+            by_stage: dict[str, float] = defaultdict(float)
+            for step, secs in durations.items():
+                by_stage[_stage(step)] += secs
+            status = "succeeded" if result.success else "FAILED"
+            say(f"study {study}: run {result.run_id} {status} in {elapsed:.1f}s (log: {log_path})")
+            for stage in sorted(by_stage):
+                say(f"  {stage[2:]:<42} {by_stage[stage]:7.1f}s")
             for step, secs in sorted(durations.items(), key=lambda kv: -kv[1]):
-                print(f"    {step:<60} {secs:6.2f}s")
-        if not result.success:
-            summary.ok = False
-            for ev in result.all_events:
-                if ev.is_step_failure:
-                    err = ev.step_failure_data.error
-                    message = (err.message.strip() if err else "").removeprefix(
-                        "dagster._core.definitions.events.Failure: ")
-                    summary.failures.append(f"step {ev.step_key} failed: {message}")
-                elif ev.event_type_value == "ASSET_CHECK_EVALUATION":
-                    data = ev.event_specific_data
-                    if not data.passed and str(data.severity).endswith("ERROR"):
-                        summary.failures.append(
-                            f"blocking check failed: {data.asset_key.to_user_string()} {data.check_name}")
-            for line in summary.failures:
-                print(f"  {line}")
+                line = f"    {step:<60} {secs:6.2f}s"
+                if verbose:
+                    say(line)
+                else:
+                    log_file.write(line + "\n")
+            if not result.success:
+                summary.ok = False
+                for ev in result.all_events:
+                    if ev.is_step_failure:
+                        err = ev.step_failure_data.error
+                        message = (err.message.strip() if err else "").removeprefix(
+                            "dagster._core.definitions.events.Failure: ")
+                        summary.failures.append(f"step {ev.step_key} failed: {message}")
+                    elif ev.event_type_value == "ASSET_CHECK_EVALUATION":
+                        data = ev.event_specific_data
+                        if not data.passed and str(data.severity).endswith("ERROR"):
+                            summary.failures.append(
+                                f"blocking check failed: {data.asset_key.to_user_string()} {data.check_name}")
+                for line in summary.failures:
+                    say(f"  {line}")
     from orchestration.lib.publish import published_path
 
     print(f"\npublished: {published_path()} (for SQL readers; replaced only by a complete run)")
@@ -286,11 +318,43 @@ def retire(study: str, domain: str) -> int:
     return 0
 
 
+def _stop_group(proc: subprocess.Popen, grace: float = 20.0) -> None:
+    """End a process group: SIGTERM, then SIGKILL whatever is left after `grace` seconds."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        proc.poll()
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
 def _ui(port: str) -> int:
+    """`dagster dev` (webserver, daemon, code server) in a process group of its own, ended as a whole
+    on SIGINT or SIGTERM, so no webserver or daemon outlives the command."""
     dagster = Path(sys.executable).parent / "dagster"
-    return subprocess.call([str(dagster) if dagster.exists() else "dagster", "dev",
-                            "-w", str(paths.PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", port],
-                           cwd=paths.PROJECT_ROOT)
+    proc = subprocess.Popen([str(dagster) if dagster.exists() else "dagster", "dev",
+                             "-w", str(paths.PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", port],
+                            cwd=paths.PROJECT_ROOT, start_new_session=True)
+
+    def _on_signal(signum, _frame):
+        _stop_group(proc)
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
+    try:
+        return proc.wait()
+    finally:
+        _stop_group(proc)
 
 
 def main(argv: list[str] | None = None) -> int:

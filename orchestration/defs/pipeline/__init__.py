@@ -1,5 +1,7 @@
 """The whole pipeline as one job (one run per study), and its nightly schedule."""
 
+import logging
+
 import dagster as dg
 
 from orchestration.lib.runtime import WRITER_TAG
@@ -36,4 +38,20 @@ def dead_run_monitor(context: dg.SensorEvaluationContext):
     return dg.SkipReason(f"marked failed: {', '.join(failed)}" if failed else "no dead run")
 
 
-defs = dg.Definitions(jobs=[safety_pipeline], schedules=[nightly_refresh], sensors=[dead_run_monitor])
+@dg.logger(
+    config_schema={"path": dg.Field(str), "log_level": dg.Field(str, default_value="INFO")},
+    description="Appends the run's log messages, without colour codes, to a file (the command line's run log).",
+)
+def run_log_file(init_context: dg.InitLoggerContext) -> logging.Logger:
+    cfg = init_context.logger_config
+    logger = logging.getLogger(f"safety_warehouse.run_log.{id(init_context)}")
+    logger.propagate = False
+    logger.setLevel(cfg["log_level"].upper())
+    handler = logging.FileHandler(cfg["path"], mode="a", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
+    logger.handlers = [handler]
+    return logger
+
+
+defs = dg.Definitions(jobs=[safety_pipeline], schedules=[nightly_refresh], sensors=[dead_run_monitor],
+                      loggers={"console": dg.colored_console_logger, "run_log": run_log_file})
