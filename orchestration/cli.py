@@ -318,42 +318,62 @@ def retire(study: str, domain: str) -> int:
     return 0
 
 
+def _group_running(pgid: int) -> bool:
+    """Whether any process of the group is still running (zombies waiting for a reaper do not count)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
 def _stop_group(proc: subprocess.Popen, grace: float = 20.0) -> None:
-    """End a process group: SIGTERM, then SIGKILL whatever is left after `grace` seconds."""
-    try:
+    """End a process group: SIGTERM, then SIGKILL whatever still runs after `grace` seconds."""
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
         proc.poll()
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            return
+        if not _group_running(proc.pid):
+            break
         time.sleep(0.2)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+
+
+class _Stopped(Exception):
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
 def _ui(port: str) -> int:
     """`dagster dev` (webserver, daemon, code server) in a process group of its own, ended as a whole
-    on SIGINT or SIGTERM, so no webserver or daemon outlives the command."""
+    on SIGINT, SIGTERM or SIGHUP, so no webserver or daemon outlives the command."""
     dagster = Path(sys.executable).parent / "dagster"
     proc = subprocess.Popen([str(dagster) if dagster.exists() else "dagster", "dev",
                              "-w", str(paths.PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", port],
                             cwd=paths.PROJECT_ROOT, start_new_session=True)
 
     def _on_signal(signum, _frame):
-        _stop_group(proc)
-        raise SystemExit(128 + signum)
+        raise _Stopped(signum)  # leave proc.wait(); the group is ended below, outside the handler
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
     try:
         return proc.wait()
+    except _Stopped as stop:
+        return 128 + stop.signum
     finally:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)
         _stop_group(proc)
 
 
