@@ -24,7 +24,7 @@ from orchestration.lib.reporting.model import DisplayTable, FigureOutput, Report
 from orchestration.lib.reporting.render import render_figure, render_table
 from orchestration.lib.reporting.store import replace_rows, replace_study_rows
 from orchestration.lib.reporting.version import code_version
-from orchestration.lib.studies import load_config
+from orchestration.lib.study_model import load_study
 from orchestration.lib.warehouse import connect, table_exists
 
 
@@ -46,7 +46,7 @@ class Session:
 
     @classmethod
     def open(cls, asset: str, study: str, marts: tuple[str, ...], reports: tuple[str, ...] = ()) -> "Session":
-        cfg = ReportConfig.from_config(load_config(study))
+        cfg = ReportConfig.from_study(load_study(study))
         needed = list(dict.fromkeys(("dim_subject",) + tuple(marts)))
         with connect(read_only=True) as con:
             frames = read_marts(con, needed, cfg.studyid)
