@@ -68,7 +68,8 @@ def publish_config(con: duckdb.DuckDBPyConnection, config: StudyConfig) -> dict[
     study = config.study
     tables = config_tables(config)
     existing = {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema='raw' and table_name like 'cfg\\_%' escape '\\'"
+        "select table_name from information_schema.tables where table_catalog = current_database() "
+        "and table_schema = 'raw' and table_name like 'cfg\\_%' escape '\\'"
     ).fetchall()}
     counts: dict[str, int] = {}
     con.execute("begin transaction")
