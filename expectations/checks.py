@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from expectations.catalogue import Rule, Target, cdisc_terminology
+
+if TYPE_CHECKING:
+    from orchestration.lib.study_model import QualityConfig, StudyConfig
 
 BATCH = "\x00batch\x00"  # placeholder for the batch in generated SQL
 RECORD = "_record"  # batch column holding the record key
@@ -46,60 +46,59 @@ NUMBER_REGEX = r"[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?"
 
 @dataclass
 class StudySettings:
-    """What a study's configuration contributes to its rules."""
+    """What a study's validated configuration (orchestration.lib.study_model: study.yml and
+    quality.yml, read once) contributes to its rules."""
 
     study: str
     studyid: str
-    config: dict[str, Any]
-    quality: dict[str, Any]
+    config: "StudyConfig"
+
+    @property
+    def quality(self) -> "QualityConfig":
+        return self.config.quality
+
+    def items(self, section: str) -> list[dict[str, Any]]:
+        """The items of a study.yml section as mappings (a mapping section is one item)."""
+        value = getattr(self.config, section, None)
+        if value is None:
+            raise ValueError(f"study.yml has no section {section!r} (referenced by a rule)")
+        return [v.model_dump() for v in (value if isinstance(value, list) else [value])]
 
     def values(self, path: str) -> list[str]:
         """`arms.arm` -> the `arm` field of every item of study.yml's `arms` section."""
         section, _, fieldname = path.partition(".")
-        items = self.config.get(section) or []
-        if isinstance(items, dict):
-            items = [items]
         out = []
-        for item in items:
-            v = item.get(fieldname) if isinstance(item, dict) else item
+        for item in self.items(section):
+            v = item.get(fieldname)
             if v is not None and str(v) not in out:
                 out.append(str(v))
         return out
 
     def codelist(self, name: str) -> list[str]:
         base = list((cdisc_terminology().get(name) or {}).get("values") or [])
-        local = (self.quality.get("terminology") or {}).get(name) or {}
-        if "values" in local:
-            base = list(local["values"])
-        base += [v for v in local.get("extend") or [] if v not in base]
+        local = self.quality.terminology.get(name)
+        if local is not None:
+            if local.values is not None:
+                base = list(local.values)
+            base += [v for v in local.extend if v not in base]
         return [str(v) for v in base]
 
     def ranges(self, section: str, defaults: dict[str, dict] | None = None) -> dict[str, dict]:
         """Plausible ranges of a quality.yml section; a rule's `defaults` fill the entries the
         study does not set (a study's entry replaces the default entry as a whole)."""
-        return {**dict(defaults or {}), **dict((self.quality.get("plausible_ranges") or {}).get(section) or {})}
+        local = {k: r.model_dump() for k, r in (self.quality.plausible_ranges.get(section) or {}).items()}
+        return {**dict(defaults or {}), **local}
 
     @property
     def max_findings(self) -> int:
-        return int(self.quality.get("max_findings_per_rule") or 20000)
-
-
-def load_quality(study: str, studies_root: Path | None = None) -> dict[str, Any]:
-    from orchestration.lib import paths
-
-    path = (studies_root or paths.studies_dir()) / study / "quality.yml"
-    if not path.exists():
-        return {}
-    with open(path) as fh:
-        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+        return self.quality.max_findings_per_rule
 
 
 def load_settings(study: str, studyid: str | None = None) -> StudySettings:
-    from orchestration.lib.studies import load_config
+    from orchestration.lib.study_model import load_study
 
-    config = load_config(study)
-    sid = studyid or config.get("studyid") or study.upper()
-    return StudySettings(study=study, studyid=str(sid), config=config, quality=load_quality(study))
+    config = load_study(study)
+    return StudySettings(study=study, studyid=studyid or config.studyid, config=config)
 
 
 # --------------------------------------------------------------------------- SQL helpers
@@ -134,9 +133,8 @@ def resolve_values(sql: str, settings: StudySettings) -> str:
 
     def lookup(m: re.Match) -> str:
         section, key, value, expr = m.groups()
-        items = settings.config.get(section) or []
-        whens = " ".join(f"WHEN {lit(i.get(key))} THEN {lit(i.get(value))}" for i in items
-                         if isinstance(i, dict) and i.get(key) is not None)
+        whens = " ".join(f"WHEN {lit(i.get(key))} THEN {lit(i.get(value))}" for i in settings.items(section)
+                         if i.get(key) is not None)
         return f"(CASE {expr} {whens} END)" if whens else "NULL"
 
     sql = re.sub(r"\{lookup:([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)\(([^)]+)\)\}", lookup, sql)

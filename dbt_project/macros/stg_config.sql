@@ -2,8 +2,8 @@
     Staging for one study-configuration list table raw.cfg_<section>.
 
     columns: list of [key, type] or [key, type, alias]; type is an SQL type, 'text' (trimmed,
-    blank -> NULL) or 'flag' (true/false/Y/N -> boolean, default false). A key missing from the
-    YAML comes out NULL. Rows are tied to the study's STUDYID through raw.cfg_study so models
+    blank -> NULL) or 'flag' (boolean). The table holds the validated configuration with its
+    defaults filled in (orchestration/lib/study_model.py): this only renames and casts. Rows are tied to the study's STUDYID through raw.cfg_study so models
     join configuration on studyid like any SDTM data.
 -#}
 {% macro stg_config(table, columns) -%}
@@ -40,7 +40,7 @@ renamed as (
         {% if type == 'text' -%}
         {{ col_text(c, key) }}
         {%- elif type == 'flag' -%}
-        {{ col_bool(c, key) }}
+        {{ col_cast(c, key, 'boolean') }}
         {%- else -%}
         {{ col_cast(c, key, type) }}
         {%- endif %} as {{ alias }}{{ "," if not loop.last }}

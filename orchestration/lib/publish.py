@@ -50,7 +50,8 @@ def keep_snapshots() -> int:
 
 
 def warehouse_snapshot(con: duckdb.DuckDBPyConnection) -> str | None:
-    """One hash over the latest load of every study's domains (their sha256) and configurations."""
+    """One hash over the latest load of every study's domains (their sha256) and the hash of every
+    study's configuration as published (raw.cfg_study.config_sha256)."""
     if not table_exists(con, "raw", "load_log"):
         return None
     rows = con.execute(
@@ -58,9 +59,18 @@ def warehouse_snapshot(con: duckdb.DuckDBPyConnection) -> str | None:
                select study, domain, sha256, action,
                       row_number() over (partition by study, domain order by loaded_at desc) rn
                from raw.load_log) where rn = 1 and action <> 'retired' order by study, domain""").fetchall()
+    configs: list[tuple[str, str | None]] = []
+    if table_exists(con, "raw", "cfg_study"):
+        has_hash = con.execute(
+            "select count(*) from information_schema.columns where table_schema = 'raw' "
+            "and table_name = 'cfg_study' and column_name = 'config_sha256'").fetchone()[0]
+        if has_hash:
+            configs = con.execute("select study, config_sha256 from raw.cfg_study order by study").fetchall()
     h = hashlib.sha256()
     for study, domain, sha in rows:
         h.update(f"{study}/{domain}:{sha}\n".encode())
+    for study, sha in configs:
+        h.update(f"{study}/config:{sha}\n".encode())
     return h.hexdigest()
 
 

@@ -184,8 +184,10 @@ def retire_domain(con: duckdb.DuckDBPyConnection, study: str, domain: str, run_i
     return result
 
 
-def current_feed_snapshot(con: duckdb.DuckDBPyConnection, study: str) -> str | None:
-    """One hash over the sha256 of every feed currently loaded for a study (the data snapshot)."""
+def current_data_snapshot(con: duckdb.DuckDBPyConnection, study: str) -> str | None:
+    """The data snapshot of a study: one hash over the sha256 of every feed currently loaded for it and
+    the hash of its configuration as last published (raw.cfg_study.config_sha256), so a changed
+    study.yml or quality.yml changes the snapshot stamped on every output as a changed feed does."""
     import hashlib
 
     rows = con.execute(
@@ -193,9 +195,25 @@ def current_feed_snapshot(con: duckdb.DuckDBPyConnection, study: str) -> str | N
                select domain, sha256, action, row_number() over (partition by domain order by loaded_at desc) rn
                from raw.load_log where study = ?) where rn = 1 and action <> 'retired'
            order by domain""", [study]).fetchall()
-    if not rows:
+    config = published_config_sha256(con, study)
+    if not rows and config is None:
         return None
     h = hashlib.sha256()
     for domain, sha in rows:
         h.update(f"{domain}:{sha}\n".encode())
+    h.update(f"config:{config}\n".encode())
     return h.hexdigest()
+
+
+def published_config_sha256(con: duckdb.DuckDBPyConnection, study: str) -> str | None:
+    """The canonical hash of the study's configuration as published into raw.cfg_study."""
+
+    if not table_exists(con, "raw", "cfg_study"):
+        return None
+    cols = {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = 'cfg_study'"
+    ).fetchall()}
+    if "config_sha256" not in cols:  # published before the hash was recorded
+        return None
+    row = con.execute("select config_sha256 from raw.cfg_study where study = ?", [study]).fetchone()
+    return row[0] if row else None

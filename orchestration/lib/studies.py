@@ -5,30 +5,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from orchestration.lib import paths
 from orchestration.lib.feeds import Delivery, FeedFile, scan_delivery
+from orchestration.lib.study_model import StudyConfig, StudyConfigError, load_study
+
+__all__ = ["STUDY_NAME", "Study", "StudyConfig", "StudyConfigError", "all_domains", "get_study",
+           "load_study", "study_names"]
 
 # a study folder's name is its partition key: letters, digits, '_', '-' and '.'
 STUDY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-class StudyConfigError(Exception):
-    pass
 
 
 @dataclass(frozen=True)
 class Study:
     name: str  # folder name, also the Dagster partition key
     raw_dir: Path
-    config: dict[str, Any]
+    config: StudyConfig  # studies/<name>/study.yml and quality.yml, validated
 
     @property
-    def studyid(self) -> str | None:
-        return self.config.get("studyid")
+    def studyid(self) -> str:
+        return self.config.studyid
 
     def delivery(self) -> Delivery:
         return scan_delivery(self.raw_dir)
@@ -45,28 +42,11 @@ def study_names(raw_root: Path | None = None) -> list[str]:
                   if p.is_dir() and not p.name.startswith((".", "_")) and STUDY_NAME.match(p.name))
 
 
-def load_config(name: str, studies_root: Path | None = None) -> dict[str, Any]:
-    path = (studies_root or paths.studies_dir()) / name / "study.yml"
-    if not path.exists():
-        return {"study": name}
-    try:
-        with open(path) as fh:
-            cfg = yaml.safe_load(fh) or {}
-    except yaml.YAMLError as exc:
-        raise StudyConfigError(f"{path}: not valid YAML ({exc})") from exc
-    if not isinstance(cfg, dict):
-        raise StudyConfigError(f"{path}: top level must be a mapping")
-    cfg.setdefault("study", name)
-    if cfg["study"] != name:
-        raise StudyConfigError(f"{path}: 'study: {cfg['study']}' does not match its folder {name}")
-    return cfg
-
-
 def get_study(name: str) -> Study:
     raw = paths.raw_dir() / name
     if not raw.is_dir():
         raise StudyConfigError(f"no feed folder {raw} for study {name}")
-    return Study(name=name, raw_dir=raw, config=load_config(name))
+    return Study(name=name, raw_dir=raw, config=load_study(name))
 
 
 def all_domains(raw_root: Path | None = None) -> list[str]:

@@ -28,15 +28,15 @@ def load_folder(db: Path, raw_study_dir: Path) -> None:
     """Publish the study configuration and load every feed of a study folder (the bootstrap path)."""
     from orchestration.lib.feeds import discover_feeds
     from orchestration.lib.raw_loader import load_feed
-    from orchestration.lib.studies import load_config
+    from orchestration.lib.study_model import load_study
     from orchestration.lib.study_config import publish_config
     from orchestration.lib.warehouse import connect
 
-    config = load_config(STUDY)
+    config = load_study(STUDY)
     with connect(path=db) as con:
         publish_config(con, config)
         for feed in discover_feeds(raw_study_dir).values():
-            load_feed(con, feed, config.get("studyid"))
+            load_feed(con, feed, config.studyid)
 
 
 @dataclass
@@ -70,9 +70,9 @@ def validate(db: Path, targets: list[str], run_id: str, record: bool = True, doc
 def pick_subjects(n: int = 4) -> list[str]:
     """The first n randomised pilot subjects that have adverse events (deterministic)."""
     from orchestration.lib.feeds import FeedFile, read_feed
-    from orchestration.lib.studies import load_config
+    from orchestration.lib.study_model import load_study
 
-    not_randomised = {i["armcd"] for i in load_config(STUDY).get("not_randomised") or []}
+    not_randomised = {i.armcd for i in load_study(STUDY).not_randomised}
     dm = read_feed(FeedFile(STUDY, "dm", PILOT_RAW / "dm.xpt")).table.to_pylist()
     ae = read_feed(FeedFile(STUDY, "ae", PILOT_RAW / "ae.xpt")).table
     with_ae = set(ae.column("USUBJID").to_pylist())

@@ -29,7 +29,7 @@ def _load(case: Case, subset, tmp_path):
     """Write the case's feed in a copy of the study folder and load it into a copy of the base warehouse."""
     from orchestration.lib.feeds import FeedFile
     from orchestration.lib.raw_loader import load_feed
-    from orchestration.lib.studies import load_config
+    from orchestration.lib.study_model import load_study
     from orchestration.lib.warehouse import connect
 
     folder = tmp_path / "raw" / STUDY
@@ -37,7 +37,7 @@ def _load(case: Case, subset, tmp_path):
     path = case.build(subset, folder)
     db = copy_warehouse(subset.base.db, tmp_path / "case.duckdb")
     with connect(path=db) as con:
-        load_feed(con, FeedFile(STUDY, case.domain, path), load_config(STUDY).get("studyid"))
+        load_feed(con, FeedFile(STUDY, case.domain, path), load_study(STUDY).studyid)
     return db
 
 

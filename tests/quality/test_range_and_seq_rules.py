@@ -8,6 +8,7 @@ import pytest
 
 from expectations import catalogue
 from expectations.checks import BATCH, StudySettings, batch_query, compile_rule
+from orchestration.lib.study_model import validate_study
 
 STUDYID = "STUDY-A"
 
@@ -21,7 +22,8 @@ def _findings(rule_id: str, columns: list[str], records: list[tuple], quality: d
         con.execute(f"create table raw.{target.table} ({', '.join(f'{c} varchar' for c in columns)})")
         con.executemany(f"insert into raw.{target.table} values ({', '.join('?' for _ in columns)})", records)
         present = {c: "VARCHAR" for c in columns}
-        compiled = compile_rule(rule, target, present, StudySettings("study_a", STUDYID, {}, quality or {}))
+        config = validate_study({"study": "study_a", "studyid": STUDYID}, quality=quality or {})
+        compiled = compile_rule(rule, target, present, StudySettings("study_a", STUDYID, config))
         assert compiled.not_applicable is None, compiled.not_applicable
         sql = compiled.sql.replace(BATCH, f"({batch_query(target, columns, STUDYID)})")
         return {(u, v) for u, _record, _variable, v in con.execute(sql).fetchall()}

@@ -76,8 +76,8 @@ def test_study_settings_come_from_configuration():
     s = load_settings("cdiscpilot01")
     assert s.studyid == "CDISCPILOT01"
     arms = s.values("arms.arm")
-    assert arms and len(arms) == len(s.config["arms"])
-    assert s.values("not_randomised.armcd") == [i["armcd"] for i in s.config["not_randomised"]]
+    assert arms and len(arms) == len(s.config.arms)
+    assert s.values("not_randomised.armcd") == [i.armcd for i in s.config.not_randomised]
     assert s.codelist("AEREL")  # sponsor-defined, supplied by the study's quality.yml
     assert "MILD" in s.codelist("AESEV")
     ranges = s.ranges("lb")
@@ -107,7 +107,10 @@ def test_the_age_range_has_one_default_that_a_study_may_replace():
     s = load_settings("cdiscpilot01")
     default = catalogue.rule("DM-AGE-PLAUSIBLE").params["default_ranges"]
     assert s.ranges("dm", default)["AGE"] == {"unit": "YEARS", "low": 0, "high": 120}
-    other = type(s)(s.study, s.studyid, s.config, {"plausible_ranges": {"dm": {"AGE": {"unit": "YEARS", "low": 18,
-                                                                                      "high": 90}}}})
+    from orchestration.lib.study_model import QualityConfig
+
+    quality = QualityConfig.model_validate({"plausible_ranges": {"dm": {"AGE": {"unit": "YEARS", "low": 18,
+                                                                                "high": 90}}}})
+    other = type(s)(s.study, s.studyid, s.config.model_copy(update={"quality": quality}))
     assert other.ranges("dm", default)["AGE"]["low"] == 18
     assert other.ranges("lb", None) == {}

@@ -55,7 +55,8 @@ def _get_study(name: str):
     partitions_def=study_partitions(),
     kinds={"duckdb", "yaml"},
     required_resource_keys={RESOURCE_KEY},
-    description="The study's configuration (studies/<study>/study.yml) published as raw.cfg_<section> tables.",
+    description=("The study's configuration (studies/<study>/study.yml and quality.yml), validated and published "
+                 "with its defaults filled in as raw.cfg_<section> tables; raw.cfg_study.config_sha256 is its hash."),
 )
 def study_config(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     study = _get_study(context.partition_key)
@@ -64,6 +65,7 @@ def study_config(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={
         "study": study.name,
         "config file": f"{study.name}/study.yml",
+        "config_sha256": study.config.config_sha256,
         "tables": dg.MetadataValue.json(counts),
     })
 

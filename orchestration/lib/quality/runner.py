@@ -124,7 +124,7 @@ def table_columns(con, target: Target) -> dict[str, str]:
 
 def study_ids(con, target: Target) -> list[tuple[str, str]]:
     """(study, STUDYID) of every study with rows in the target table."""
-    from orchestration.lib.studies import load_config, study_names
+    from orchestration.lib.studies import StudyConfigError, load_study, study_names
     from orchestration.lib.warehouse import table_exists
 
     if not table_exists(con, target.layer, target.table):
@@ -138,30 +138,18 @@ def study_ids(con, target: Target) -> list[tuple[str, str]]:
             if sid is not None:
                 mapping[str(sid).strip()] = study
     for name in study_names():
-        sid = load_config(name).get("studyid")
-        if sid:
-            mapping.setdefault(str(sid), name)
+        try:  # a study whose configuration is broken fails its own run; it does not hide the others
+            mapping.setdefault(load_study(name).studyid, name)
+        except StudyConfigError:
+            continue
     return [(mapping.get(str(sid).strip(), str(sid).lower()), str(sid).strip()) for sid in present]
 
 
 def studyid_for(study: str) -> str:
-    """A study's STUDYID: its configuration, else what its feeds were loaded with."""
-    from orchestration.lib.studies import load_config
-    from orchestration.lib.warehouse import table_exists
+    """A study's STUDYID, from its validated configuration (where it is required)."""
+    from orchestration.lib.study_model import load_study
 
-    sid = load_config(study).get("studyid")
-    if sid:
-        return str(sid)
-    try:
-        with connect(read_only=True) as con:
-            if table_exists(con, "raw", "load_log"):
-                row = con.execute("select studyid from raw.load_log where study = ? and studyid is not null "
-                                  "order by loaded_at desc limit 1", [study]).fetchone()
-                if row:
-                    return str(row[0])
-    except FileNotFoundError:
-        pass
-    return study.upper()
+    return load_study(study).studyid
 
 
 # --------------------------------------------------------------------------- session

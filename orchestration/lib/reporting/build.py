@@ -14,7 +14,7 @@ from typing import Callable
 import pandas as pd
 
 from orchestration.lib import paths
-from orchestration.lib.raw_loader import current_feed_snapshot
+from orchestration.lib.raw_loader import current_data_snapshot
 from orchestration.lib.reporting import adverse_events as aes
 from orchestration.lib.reporting import by_visit, demographics, findings, liver, shifts
 from orchestration.lib.reporting.catalog import INDEX_ASSET, INDEX_FILE, MANIFEST_TABLE, report_asset
@@ -24,7 +24,7 @@ from orchestration.lib.reporting.model import DisplayTable, FigureOutput, Report
 from orchestration.lib.reporting.render import render_figure, render_table
 from orchestration.lib.reporting.store import replace_rows, replace_study_rows
 from orchestration.lib.reporting.version import code_version
-from orchestration.lib.studies import load_config
+from orchestration.lib.study_model import load_study
 from orchestration.lib.warehouse import connect, table_exists
 
 
@@ -46,12 +46,12 @@ class Session:
 
     @classmethod
     def open(cls, asset: str, study: str, marts: tuple[str, ...], reports: tuple[str, ...] = ()) -> "Session":
-        cfg = ReportConfig.from_config(load_config(study))
+        cfg = ReportConfig.from_study(load_study(study))
         needed = list(dict.fromkeys(("dim_subject",) + tuple(marts)))
         with connect(read_only=True) as con:
             frames = read_marts(con, needed, cfg.studyid)
             tables = {t: read_report(con, t, study) for t in reports}
-            snapshot = current_feed_snapshot(con, study) if table_exists(con, "raw", "load_log") else None
+            snapshot = current_data_snapshot(con, study) if table_exists(con, "raw", "load_log") else None
         pop = population(frames["dim_subject"], cfg)
         ctx = ReportContext(cfg=cfg, big_n=big_n(pop, cfg), snapshot=snapshot, code_version=code_version())
         return cls(asset=asset, study=study, cfg=cfg, ctx=ctx, marts=frames, reports=tables, pop=pop,

@@ -1,14 +1,18 @@
-"""What the safety tables need to know about a study, read from its study.yml.
+"""What the safety tables need to know about a study, built from its validated configuration.
 
 Arms (names, display order, labels, the control arm), the significance level, the test used for
-by-visit comparisons, the AE time-after-dose windows and the liver-injury factors all come from
-the configuration; the defaults here are generic presentation choices, never study facts.
+by-visit comparisons, the AE time-after-dose windows, the threshold and liver-injury factors and
+the presentation choices of the `reporting:` section all come from the typed study model
+(orchestration.lib.study_model), which holds every default: this module has none of its own, so the
+tables state exactly the values dbt was given in raw.cfg_*.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from orchestration.lib.study_model import StudyConfig, StudyConfigError, validate_study
 
 TESTS = {
     "ancova": "ANCOVA of change from baseline with arm and baseline value (active vs control)",
@@ -36,19 +40,13 @@ class Arms:
     arms: tuple[Arm, ...]
 
     @classmethod
-    def from_config(cls, cfg: dict[str, Any]) -> "Arms":
-        items = cfg.get("arms") or []
-        if not items:
-            raise ReportConfigError(f"study {cfg.get('study')}: no `arms:` section in study.yml")
-        arms = tuple(sorted(
-            (Arm(name=str(a["arm"]), label=str(a.get("label") or a["arm"]), order=int(a.get("order", i + 1)),
-                 control=bool(a.get("control", False))) for i, a in enumerate(items)),
-            key=lambda a: a.order))
-        controls = [a for a in arms if a.control]
-        if len(controls) != 1:
-            raise ReportConfigError(
-                f"study {cfg.get('study')}: exactly one arm must be `control: true`, found {len(controls)}")
-        return cls(arms)
+    def from_config(cls, cfg: "StudyConfig | dict[str, Any]") -> "Arms":
+        study = _study(cfg)
+        if not study.arms:
+            raise ReportConfigError(f"study {study.study}: no `arms:` section in study.yml")
+        # the model has checked that exactly one arm is the control and filled order and label
+        return cls(tuple(sorted((Arm(name=a.arm, label=a.label, order=a.order, control=a.control)
+                                 for a in study.arms), key=lambda a: a.order)))
 
     @property
     def names(self) -> list[str]:
@@ -95,89 +93,73 @@ class ReportConfig:
     alpha: float
     lab_test: str
     vs_test: str
-    population_flag: str = "saffl"
-    population_label: str = "Safety population"
-    total_label: str = "Total"
-    dose_windows: tuple[DoseWindow, ...] = (DoseWindow("Within 24 hours", 24.0),)
-    transaminase_factor: float = 3.0
-    bilirubin_factor: float = 2.0
-    alt_testcd: str = "ALT"
-    ast_testcd: str = "AST"
-    bili_testcd: str = "BILI"
-    eot_avisit: str | None = None
-    threshold_low_factor: float | None = None
-    threshold_high_factor: float | None = None
+    population_flag: str
+    population_label: str
+    total_label: str
+    dose_windows: tuple[DoseWindow, ...]
+    transaminase_factor: float
+    bilirubin_factor: float
+    alt_testcd: str
+    ast_testcd: str
+    bili_testcd: str
+    eot_avisit: str
+    threshold_low_factor: float
+    threshold_high_factor: float
     # AE discontinuation: AEACN value recorded on the AE, else the DS reason on dim_subject.
-    ae_discontinuation_action: str = "DRUG WITHDRAWN"
-    ae_discontinuation_reason: str = "ADVERSE EVENT"
-    ae_plot_min_pct: float = 5.0
-    ae_plot_max_terms: int = 25
-    ae_ci_method: str = "newcomb"
-    severe_asevn: int = 3                                       # highest configured severity grade
-    severity_labels: dict[int, str] = field(default_factory=dict)  # asevn -> label
-    nrind_order: dict[str, int] = field(default_factory=dict)   # code -> display rank
-    nrind_labels: dict[str, str] = field(default_factory=dict)  # code -> label
+    ae_discontinuation_action: str
+    ae_discontinuation_reason: str
+    ae_plot_min_pct: float
+    ae_plot_max_terms: int
+    ae_ci_method: str
+    severe_asevn: int | None             # highest configured severity grade (None: no ae_severity)
+    severity_labels: dict[int, str]      # asevn -> label
+    nrind_order: dict[str, int]          # code -> display rank
+    nrind_labels: dict[str, str]         # code -> label
 
     @classmethod
-    def from_config(cls, cfg: dict[str, Any]) -> "ReportConfig":
-        settings = cfg.get("settings") or {}
-        reporting = cfg.get("reporting") or {}
-        liver = cfg.get("liver_injury") or {}
-        study = str(cfg["study"])
-        tests = {}
-        for key in ("lab_test", "vs_test"):
-            value = str(settings.get(key, "ancova")).lower()
-            if value not in TESTS:
-                raise ReportConfigError(f"study {study}: settings.{key} must be one of {sorted(TESTS)}, got {value!r}")
-            tests[key] = value
-        windows = tuple(
-            DoseWindow(label=str(w.get("label") or f"Within {w['hours']} hours"), hours=float(w["hours"]))
-            for w in (cfg.get("ae_dose_windows") or [])) or cls.dose_windows
-        codes = cfg.get("nrind_codes") or []
+    def from_config(cls, cfg: "StudyConfig | dict[str, Any]") -> "ReportConfig":
+        """From the validated study model (a plain mapping is validated first)."""
+        return cls.from_study(_study(cfg))
+
+    @classmethod
+    def from_study(cls, study: StudyConfig) -> "ReportConfig":
+        settings, reporting, liver = study.settings, study.reporting, study.liver_injury
         # display order: low, normal, high, then anything else by the configured rank
-        nrind_order, nrind_labels = {}, {}
-        for c in codes:
-            nrind_labels[str(c["code"])] = str(c["nrind"]).title()
-            nrind_order[str(c["code"])] = int(c.get("rank", 99))
-        by_name = {str(c["nrind"]).upper(): str(c["code"]) for c in codes}
+        nrind_labels = {c.code: c.nrind.title() for c in study.nrind_codes}
+        rank = {c.code: c.rank for c in study.nrind_codes}
+        by_name = {c.nrind.upper(): c.code for c in study.nrind_codes}
         display = [by_name[k] for k in ("LOW", "NORMAL", "HIGH") if k in by_name]
-        rest = sorted((c for c in nrind_order if c not in display), key=lambda c: nrind_order[c])
-        nrind_order = {c: i for i, c in enumerate(display + rest)}
-        kwargs: dict[str, Any] = {}
-        severity = {int(s["asevn"]): str(s["aesev"]).title() for s in (cfg.get("ae_severity") or [])}
-        if severity:
-            kwargs["severity_labels"] = severity
-            kwargs["severe_asevn"] = max(severity)
-        for key in ("population_flag", "population_label", "ae_discontinuation_action",
-                    "ae_discontinuation_reason", "ae_ci_method"):
-            if key in reporting:
-                kwargs[key] = str(reporting[key])
-        for key in ("ae_plot_min_pct",):
-            if key in reporting:
-                kwargs[key] = float(reporting[key])
-        if "ae_plot_max_terms" in reporting:
-            kwargs["ae_plot_max_terms"] = int(reporting["ae_plot_max_terms"])
-        for key, src in (("transaminase_factor", "transaminase_factor"), ("bilirubin_factor", "bilirubin_factor")):
-            if liver.get(src) is not None:
-                kwargs[key] = float(liver[src])
-        for key in ("alt_testcd", "ast_testcd", "bili_testcd"):
-            if liver.get(key):
-                kwargs[key] = str(liver[key])
+        rest = sorted((c for c in rank if c not in display), key=lambda c: rank[c])
+        severity = {s.asevn: s.aesev.title() for s in study.ae_severity}
         return cls(
-            study=study,
-            studyid=str(cfg.get("studyid") or study),
-            title=str(cfg.get("title") or study),
-            arms=Arms.from_config(cfg),
-            alpha=float(settings.get("alpha", 0.05)),
-            lab_test=tests["lab_test"],
-            vs_test=tests["vs_test"],
-            dose_windows=windows,
-            eot_avisit=settings.get("eot_avisit"),
-            threshold_low_factor=_float_or_none(settings.get("lab_threshold_low_factor")),
-            threshold_high_factor=_float_or_none(settings.get("lab_threshold_high_factor")),
-            nrind_order=nrind_order,
+            study=study.study,
+            studyid=study.studyid,
+            title=study.title,
+            arms=Arms.from_config(study),
+            alpha=settings.alpha,
+            lab_test=settings.lab_test,
+            vs_test=settings.vs_test,
+            population_flag=reporting.population_flag,
+            population_label=reporting.population_label,
+            total_label=reporting.total_label,
+            dose_windows=tuple(DoseWindow(label=w.label, hours=w.hours) for w in study.ae_dose_windows),
+            transaminase_factor=liver.transaminase_factor,
+            bilirubin_factor=liver.bilirubin_factor,
+            alt_testcd=liver.alt_testcd,
+            ast_testcd=liver.ast_testcd,
+            bili_testcd=liver.bili_testcd,
+            eot_avisit=settings.eot_avisit,
+            threshold_low_factor=settings.lab_threshold_low_factor,
+            threshold_high_factor=settings.lab_threshold_high_factor,
+            ae_discontinuation_action=reporting.ae_discontinuation_action,
+            ae_discontinuation_reason=reporting.ae_discontinuation_reason,
+            ae_plot_min_pct=reporting.ae_plot_min_pct,
+            ae_plot_max_terms=reporting.ae_plot_max_terms,
+            ae_ci_method=reporting.ae_ci_method,
+            severe_asevn=max(severity) if severity else None,
+            severity_labels=severity,
+            nrind_order={c: i for i, c in enumerate(display + rest)},
             nrind_labels=nrind_labels,
-            **kwargs,
         )
 
     def category_rank(self, code: Any) -> tuple[int, str]:
@@ -193,5 +175,10 @@ class ReportConfig:
         return self.nrind_labels.get(str(code), str(code))
 
 
-def _float_or_none(value: Any) -> float | None:
-    return None if value is None else float(value)
+def _study(cfg: "StudyConfig | dict[str, Any]") -> StudyConfig:
+    if isinstance(cfg, StudyConfig):
+        return cfg
+    try:
+        return validate_study(dict(cfg), f"study {cfg.get('study')} configuration")
+    except StudyConfigError as exc:
+        raise ReportConfigError(str(exc)) from exc

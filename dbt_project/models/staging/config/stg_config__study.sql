@@ -1,4 +1,8 @@
-{#- One row per study: the top-level scalars and every single-mapping section of study.yml. -#}
+{#-
+    One row per study: the top-level values and every single-mapping section of study.yml, renamed
+    and cast. The values were validated and their defaults filled in before they were published
+    (orchestration/lib/study_model.py), so nothing is defaulted here.
+-#}
 {%- set cs = source_columns('raw', 'cfg_study') -%}
 {%- set st = source_columns('raw', 'cfg_settings') -%}
 {%- set sr = source_columns('raw', 'cfg_subject_rules') -%}
@@ -12,7 +16,8 @@ study as (
     select
         {{ col_text(cs, 'study') }} as study,
         {{ col_text(cs, 'studyid') }} as studyid,
-        {{ col_text(cs, 'title') }} as title
+        {{ col_text(cs, 'title') }} as title,
+        {{ col_text(cs, 'config_sha256') }} as config_sha256
     from {{ source_or_empty('raw', 'cfg_study') }}
 
 ),
@@ -23,7 +28,7 @@ settings as (
         {{ col_text(st, 'study') }} as study,
 
         ---------- populations and arms
-        coalesce(upper({{ col_text(st, 'analysis_arm_variable') }}), 'ARM') as analysis_arm_variable,
+        {{ col_text(st, 'analysis_arm_variable') }} as analysis_arm_variable,
         {{ col_text(st, 'first_dose_visit') }} as first_dose_visit,
 
         ---------- statistics
@@ -32,10 +37,10 @@ settings as (
         {{ col_text(st, 'vs_test') }} as vs_test,
 
         ---------- findings
-        coalesce({{ col_cast(st, 'lab_threshold_low_factor', 'double') }}, 0.5) as lab_threshold_low_factor,
-        coalesce({{ col_cast(st, 'lab_threshold_high_factor', 'double') }}, 1.5) as lab_threshold_high_factor,
-        coalesce({{ col_text(st, 'eot_avisit') }}, 'End of Treatment') as eot_avisit,
-        coalesce({{ col_cast(st, 'eot_avisitn', 'integer') }}, 99) as eot_avisitn
+        {{ col_cast(st, 'lab_threshold_low_factor', 'double') }} as lab_threshold_low_factor,
+        {{ col_cast(st, 'lab_threshold_high_factor', 'double') }} as lab_threshold_high_factor,
+        {{ col_text(st, 'eot_avisit') }} as eot_avisit,
+        {{ col_cast(st, 'eot_avisitn', 'integer') }} as eot_avisitn
     from {{ source_or_empty('raw', 'cfg_settings') }}
 
 ),
@@ -56,8 +61,8 @@ ae_rules as (
 
     select
         {{ col_text(ar, 'study') }} as study,
-        coalesce(lower({{ col_text(ar, 'start_date_imputation') }}), 'none') as ae_start_date_imputation,
-        coalesce(lower({{ col_text(ar, 'end_date_imputation') }}), 'none') as ae_end_date_imputation,
+        {{ col_text(ar, 'start_date_imputation') }} as ae_start_date_imputation,
+        {{ col_text(ar, 'end_date_imputation') }} as ae_end_date_imputation,
         {{ col_cast(ar, 'teae_max_days_after_last_dose', 'integer') }} as teae_max_days_after_last_dose
     from {{ source_or_empty('raw', 'cfg_ae_rules') }}
 
@@ -70,8 +75,8 @@ liver_injury as (
         {{ col_text(li, 'alt_testcd') }} as liver_alt_testcd,
         {{ col_text(li, 'ast_testcd') }} as liver_ast_testcd,
         {{ col_text(li, 'bili_testcd') }} as liver_bili_testcd,
-        coalesce({{ col_cast(li, 'transaminase_factor', 'double') }}, 3) as liver_transaminase_factor,
-        coalesce({{ col_cast(li, 'bilirubin_factor', 'double') }}, 2) as liver_bilirubin_factor
+        {{ col_cast(li, 'transaminase_factor', 'double') }} as liver_transaminase_factor,
+        {{ col_cast(li, 'bilirubin_factor', 'double') }} as liver_bilirubin_factor
     from {{ source_or_empty('raw', 'cfg_liver_injury') }}
 
 ),
@@ -82,6 +87,7 @@ joined as (
         study.study,
         study.studyid,
         study.title,
+        study.config_sha256,
         settings.* exclude (study),
         subject_rules.* exclude (study),
         ae_rules.* exclude (study),
