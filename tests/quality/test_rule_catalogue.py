@@ -67,10 +67,39 @@ def test_templates_expand_to_every_domain(template, domains):
 
 def test_controlled_terminology_rules_cover_the_required_variables():
     ct = {(r.table, r.params["column"]) for r in catalogue.rules() if r.check == "in_set"}
-    for table, column in [("ae", "AESEV"), ("ae", "AESER"), ("ae", "AEREL"), ("ae", "AEOUT"), ("lb", "LBNRIND"),
-                          ("dm", "SEX"), ("dm", "RACE"), ("dm", "ETHNIC"), ("dm", "ARMCD")]:
+    for table, column in [("ae", "AESEV"), ("ae", "AESER"), ("ae", "AEREL"), ("ae", "AEOUT"), ("ae", "AEACN"),
+                          ("ae", "AESCAN"), ("ae", "AESDTH"), ("ae", "AESHOSP"), ("lb", "LBNRIND"), ("lb", "LBBLFL"),
+                          ("dm", "SEX"), ("dm", "RACE"), ("dm", "ETHNIC"), ("dm", "ARMCD"), ("dm", "AGEU"),
+                          ("dm", "DTHFL"), ("ds", "DSDECOD"), ("ds", "DSCAT"), ("vs", "VSTESTCD"), ("vs", "VSPOS"),
+                          ("vs", "VSSTAT"), ("vs", "VSBLFL")]:
         assert (table, column) in ct
     assert catalogue.rule("DM-ARM-CT").check == "row"
+    assert catalogue.rule("SUPPAE-AETRTEM-CT").target == "raw.suppae"
+    codelists = catalogue.cdisc_terminology()
+    for r in catalogue.rules():
+        if r.check == "in_set" and "codelist" in r.params:
+            assert r.params["codelist"] in codelists, r.id
+
+
+def test_dbt_models_do_not_repeat_terminology():
+    """Controlled terminology has one home (terminology.yml + the study's quality.yml, checked on the
+    raw feeds): no dbt model tests a coded feed variable against a list of its own."""
+    import yaml
+
+    ct_columns = {r.params["column"].lower() for r in catalogue.rules() if r.check == "in_set"}
+    codelists = [sorted(map(str, c["values"])) for c in catalogue.cdisc_terminology().values()
+                 if len(c.get("values") or []) > 2]
+    repeated = []
+    for path in sorted((catalogue.HERE.parent / "dbt_project" / "models").rglob("*.yml")):
+        for model in (yaml.safe_load(path.read_text()) or {}).get("models") or []:
+            for col in model.get("columns") or []:
+                for test in col.get("data_tests") or []:
+                    if not (isinstance(test, dict) and "accepted_values" in test):
+                        continue
+                    values = sorted(map(str, test["accepted_values"]["arguments"]["values"]))
+                    if col["name"] in ct_columns or values in codelists:
+                        repeated.append(f"{model['name']}.{col['name']}")
+    assert repeated == []
 
 
 def test_cross_table_rules_run_in_the_sql_fallback():
