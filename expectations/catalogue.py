@@ -1,8 +1,11 @@
 """The rule catalogue: rules.yml expanded into one `Rule` per rule id and table.
 
-A template with placeholders ({D}, {P}, {T}, {column}, and any key of the table's parameters)
+A template with placeholders ({D}, {P}, {column}, and any key of the table's parameters)
 becomes one rule per table it lists. Nothing here knows a study: values that come from a
 study (arms, sponsor terminology, plausible ranges) are resolved when a suite is built.
+
+The catalogue covers the raw feeds only. The marts are checked by their dbt tests (shown in
+Dagster as the marts' asset checks), so a table outside the `raw` layer is refused here.
 """
 
 from __future__ import annotations
@@ -34,11 +37,14 @@ class CatalogueError(ValueError):
     pass
 
 
+LAYERS = ("raw",)
+
+
 @dataclass(frozen=True)
 class Target:
-    """A validated table: raw.<domain> or marts.<mart>."""
+    """A validated table: raw.<domain>, an SDTM feed as delivered (upper-case variable names)."""
 
-    layer: str  # raw | marts
+    layer: str  # raw
     table: str  # lower case
     key: str | None  # SQL expression of the record key within a subject (None: one row per subject)
 
@@ -47,17 +53,12 @@ class Target:
         return f"{self.layer}.{self.table}"
 
     @property
-    def upper_case(self) -> bool:
-        """SDTM feeds use upper-case variable names, marts lower-case column names."""
-        return self.layer == "raw"
-
-    @property
     def subject_column(self) -> str:
-        return "USUBJID" if self.upper_case else "usubjid"
+        return "USUBJID"
 
     @property
     def study_column(self) -> str:
-        return "STUDYID" if self.upper_case else "studyid"
+        return "STUDYID"
 
     @property
     def asset_key(self) -> list[str]:
@@ -139,7 +140,7 @@ def _expand(template: dict, targets: dict[str, Target]) -> list[Rule]:
             raise CatalogueError(f"rule {template['id']}: unknown table {target_name}")
         target = targets[target_name]
         code = target.table.upper()
-        subs = {"D": code, "T": code, "P": code[4:] if code.startswith("SUPP") else code}
+        subs = {"D": code, "P": code[4:] if code.startswith("SUPP") else code}
         subs.update({k: v for k, v in local.items() if isinstance(v, (str, int, float))})
         params = _fill({**dict(template.get("params") or {}), **local}, subs)
         rule_id = _fill(template["id"], subs)
@@ -163,6 +164,10 @@ def _load(path: str) -> tuple[dict[str, Target], tuple[Rule, ...]]:
         doc = yaml.safe_load(fh)
     targets: dict[str, Target] = {}
     for layer, tables in (doc.get("tables") or {}).items():
+        if layer not in LAYERS:
+            raise CatalogueError(
+                f"tables of layer {layer!r}: the rule catalogue checks raw feeds only "
+                f"(marts are checked by their dbt tests)")
         for table, spec in (tables or {}).items():
             targets[f"{layer}.{table}"] = Target(layer=layer, table=table, key=(spec or {}).get("key"))
     rules: list[Rule] = []

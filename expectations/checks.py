@@ -142,12 +142,9 @@ def resolve_values(sql: str, settings: StudySettings) -> str:
 
 
 def batch_query(target: Target, columns: list[str], studyid: str, null_columns: list[str] = ()) -> str:
-    """The rows of one study, blanks as NULL (raw feeds), the record key as `_record`."""
+    """The rows of one study, blanks as NULL, the record key as `_record`."""
     cols = [c for c in columns if c not in SYSTEM_COLUMNS]
-    if target.upper_case:
-        inner = ", ".join(f"nullif(trim({q(c)}), '') AS {q(c)}" for c in cols)
-    else:
-        inner = ", ".join(q(c) for c in cols)
+    inner = ", ".join(f"nullif(trim({q(c)}), '') AS {q(c)}" for c in cols)
     inner += "".join(f", CAST(NULL AS VARCHAR) AS {q(c)}" for c in null_columns)
     key = f"CAST({target.key} AS VARCHAR)" if target.key else "CAST(NULL AS VARCHAR)"
     return (f"SELECT *, {key} AS {RECORD} FROM (SELECT {inner} FROM {target.layer}.{q(target.table)} "
@@ -415,10 +412,8 @@ def _rule_sql(rule: Rule, target: Target, present: dict[str, str], settings: Stu
             return None
         layer, _, table = ref.partition(".")
 
-        def key(expr: str) -> str:
-            if target.upper_case:  # text feeds: 3 and 3.0 are the same visit number
-                return f"coalesce(CAST(TRY_CAST(trim({expr}) AS DOUBLE) AS VARCHAR), trim({expr}))"
-            return expr
+        def key(expr: str) -> str:  # text feeds: 3 and 3.0 are the same visit number
+            return f"coalesce(CAST(TRY_CAST(trim({expr}) AS DOUBLE) AS VARCHAR), trim({expr}))"
 
         cond = " AND ".join(f"{key('r.' + q(theirs))} = {key('b.' + q(mine))}" for mine, theirs in match.items())
         when = f" AND ({p['when']})" if p.get("when") else ""

@@ -23,7 +23,7 @@ KILL_POINTS = [
     ("warehouse_dbt_models", 2.0, signal.SIGKILL),
     ("warehouse_dbt_models", 12.0, signal.SIGKILL),
     ("dq_raw_", 1.0, signal.SIGKILL),
-    ("dq_marts_", 1.0, signal.SIGKILL),
+    ("dq_raw_", 4.0, signal.SIGKILL),
     ("reports__demographics", 0.5, signal.SIGKILL),
     ("reports__lab_by_visit", 3.0, signal.SIGINT),
     ("reports__index", 0.2, signal.SIGKILL),

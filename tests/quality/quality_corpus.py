@@ -182,6 +182,14 @@ def _supp_orphan(records: list[dict]) -> list[dict]:
     return records
 
 
+def _supp_edit(**changes) -> Callable[[list[dict]], list[dict]]:
+    """One AETRTEM qualifier of the subset with the given variables changed."""
+    def fn(records: list[dict]) -> list[dict]:
+        first(records, lambda r: r["QNAM"] == "AETRTEM").update(changes)
+        return records
+    return fn
+
+
 def _latin1_csv(subset) -> bytes:
     """A CSV saved in Latin-1: an accented adverse-event term is not valid UTF-8."""
     header, first_row, rest = _csv_text(subset, "ae").split("\n", 2)
@@ -279,9 +287,17 @@ CASES: list[Case] = [
          parquet("vs", edit(lambda r: bool(r["VSORRES"]), VSORRES=None, VSSTRESC=None, VSSTRESN=None)),
          rules={"VS-RESULT-MISSING"}),
     Case("supplemental_without_parent", "suppae", parquet("suppae", _supp_orphan), rules={"SUPPAE-PARENT-EXISTS"}),
+    Case("qualifier_name_not_sdtm", "suppae", parquet("suppae", _supp_edit(QNAM="TRT EMERGENT")),
+         rules={"SUPPAE-QNAM-NAME"}),
+    Case("treatment_emergent_flag_not_ny", "suppae", parquet("suppae", _supp_edit(QVAL="YES")),
+         rules={"SUPPAE-AETRTEM-CT"}),
+    Case("action_not_in_terminology", "ae", parquet("ae", edit(lambda r: True, AEACN="STOPPED")),
+         rules={"AE-AEACN-CT"}),
     Case("onset_before_consent", "dm", _consent_builder, rules={"AE-ONSET-AFTER-CONSENT"}, targets=["raw.ae"]),
     # WARN only: loaded and reported, nothing blocked
     Case("visit_recorded_twice", "sv", parquet("sv", _duplicate_visit), rules={"SV-VISIT-UNIQUE"}),
+    Case("qualifier_by_other_idvar", "suppae", parquet("suppae", _supp_edit(IDVAR="AESPID")),
+         rules={"SUPPAE-IDVAR-SEQ"}),
     Case("partial_onset_date", "ae", parquet("ae", edit(_no_end, AESTDTC=lambda r: r["AESTDTC"][:7])),
          rules={"AE-DTC-PARTIAL"}),
 ]

@@ -43,7 +43,7 @@ def _job():
     from orchestration.defs.warehouse import RESOURCE_KEY, RunWarehouse
 
     defs = dg.Definitions(assets=[study_config, *build_raw_assets(), downstream],
-                          asset_checks=build_checks(layers=["raw"]), resources={RESOURCE_KEY: RunWarehouse()})
+                          asset_checks=build_checks(), resources={RESOURCE_KEY: RunWarehouse()})
     return defs.resolve_implicit_global_asset_job_def()
 
 
@@ -77,7 +77,7 @@ def test_checks_are_defined_per_rule_with_blocking_errors(small_study):
     from expectations import catalogue
     from orchestration.defs.quality.checks import build_checks
 
-    specs = {s.key.name: s for c in build_checks(layers=["raw"]) for s in c.check_specs}
+    specs = {s.key.name: s for c in build_checks() for s in c.check_specs}
     for domain in DOMAINS:
         for rule in catalogue.rules_for(f"raw.{domain}"):
             spec = specs[rule.check_name]

@@ -10,13 +10,25 @@ from expectations import catalogue
 from expectations.checks import load_settings
 
 RAW_DOMAINS = ["ae", "suppae", "dm", "ds", "ex", "sv", "lb", "supplb", "vs"]
-MARTS = ["dim_subject", "fct_subject_visit", "fct_lab_result", "fct_vital_sign", "fct_adverse_event",
-         "mart_ae_subject", "mart_lab_endpoint", "mart_liver_injury"]
 
 
-def test_one_suite_per_raw_domain_and_per_mart():
+def test_one_suite_per_raw_domain_and_none_for_marts():
+    """Marts are checked by their dbt tests (one quality system per layer), never by the catalogue."""
     targets = {r.target for r in catalogue.rules()}
-    assert targets == {f"raw.{d}" for d in RAW_DOMAINS} | {f"marts.{m}" for m in MARTS}
+    assert targets == {f"raw.{d}" for d in RAW_DOMAINS}
+    assert {t.layer for t in catalogue.targets().values()} == {"raw"}
+
+
+def test_the_catalogue_refuses_mart_tables(tmp_path):
+    rules = tmp_path / "rules.yml"
+    rules.write_text("""
+tables:
+  marts:
+    dim_subject: {key: null}
+templates: []
+""")
+    with pytest.raises(catalogue.CatalogueError, match="raw feeds only"):
+        catalogue.targets(rules)
 
 
 def test_every_rule_is_complete():
@@ -54,11 +66,40 @@ def test_templates_expand_to_every_domain(template, domains):
 
 
 def test_controlled_terminology_rules_cover_the_required_variables():
-    ct = {(r.table, r.params["column"]) for r in catalogue.rules() if r.check == "in_set" and r.layer == "raw"}
-    for table, column in [("ae", "AESEV"), ("ae", "AESER"), ("ae", "AEREL"), ("ae", "AEOUT"), ("lb", "LBNRIND"),
-                          ("dm", "SEX"), ("dm", "RACE"), ("dm", "ETHNIC"), ("dm", "ARMCD")]:
+    ct = {(r.table, r.params["column"]) for r in catalogue.rules() if r.check == "in_set"}
+    for table, column in [("ae", "AESEV"), ("ae", "AESER"), ("ae", "AEREL"), ("ae", "AEOUT"), ("ae", "AEACN"),
+                          ("ae", "AESCAN"), ("ae", "AESDTH"), ("ae", "AESHOSP"), ("lb", "LBNRIND"), ("lb", "LBBLFL"),
+                          ("dm", "SEX"), ("dm", "RACE"), ("dm", "ETHNIC"), ("dm", "ARMCD"), ("dm", "AGEU"),
+                          ("dm", "DTHFL"), ("ds", "DSDECOD"), ("ds", "DSCAT"), ("vs", "VSTESTCD"), ("vs", "VSPOS"),
+                          ("vs", "VSSTAT"), ("vs", "VSBLFL")]:
         assert (table, column) in ct
     assert catalogue.rule("DM-ARM-CT").check == "row"
+    assert catalogue.rule("SUPPAE-AETRTEM-CT").target == "raw.suppae"
+    codelists = catalogue.cdisc_terminology()
+    for r in catalogue.rules():
+        if r.check == "in_set" and "codelist" in r.params:
+            assert r.params["codelist"] in codelists, r.id
+
+
+def test_dbt_models_do_not_repeat_terminology():
+    """Controlled terminology has one home (terminology.yml + the study's quality.yml, checked on the
+    raw feeds): no dbt model tests a coded feed variable against a list of its own."""
+    import yaml
+
+    ct_columns = {r.params["column"].lower() for r in catalogue.rules() if r.check == "in_set"}
+    codelists = [sorted(map(str, c["values"])) for c in catalogue.cdisc_terminology().values()
+                 if len(c.get("values") or []) > 2]
+    repeated = []
+    for path in sorted((catalogue.HERE.parent / "dbt_project" / "models").rglob("*.yml")):
+        for model in (yaml.safe_load(path.read_text()) or {}).get("models") or []:
+            for col in model.get("columns") or []:
+                for test in col.get("data_tests") or []:
+                    if not (isinstance(test, dict) and "accepted_values" in test):
+                        continue
+                    values = sorted(map(str, test["accepted_values"]["arguments"]["values"]))
+                    if col["name"] in ct_columns or values in codelists:
+                        repeated.append(f"{model['name']}.{col['name']}")
+    assert repeated == []
 
 
 def test_cross_table_rules_run_in_the_sql_fallback():
@@ -96,11 +137,11 @@ def test_rules_contain_no_study_values():
     assert yaml.safe_load(text)
 
 
-def test_plausible_range_rules_are_errors_on_feeds_and_warnings_on_marts():
+def test_plausible_range_rules_are_errors():
     ranged = {r.id: r for r in catalogue.rules() if r.check == "plausible_range"}
     assert {"LB-STRESN-PLAUSIBLE", "VS-STRESN-PLAUSIBLE", "DM-AGE-PLAUSIBLE"} <= set(ranged)
     for r in ranged.values():
-        assert r.severity == ("ERROR" if r.layer == "raw" else "WARN"), r.id
+        assert r.severity == "ERROR", r.id
 
 
 def test_the_age_range_has_one_default_that_a_study_may_replace():

@@ -1,4 +1,6 @@
 {%- set c = source_columns('raw', 'ae') -%}
+{#- every QNAM of raw.suppae is a column; AETRTEM always is (fct_adverse_event reads it) -#}
+{%- set qnams = supp_qnams('suppae', parent_columns=c, always=['AETRTEM']) -%}
 
 with
 
@@ -10,7 +12,7 @@ source as (
 
 supp as (
 
-    {{ supp_qualifiers('suppae', 'AESEQ', ['AETRTEM']) }}
+    {{ supp_qualifiers('suppae', 'AESEQ', qnams) }}
 
 ),
 
@@ -69,10 +71,10 @@ renamed as (
 with_supp as (
 
     select
-        renamed.*,
+        renamed.*
 
-        ---------- supplemental qualifiers (SUPPAE)
-        supp.aetrtem
+        ---------- supplemental qualifiers (SUPPAE): one column per QNAM
+        {{ supp_columns(qnams) }}
 
     from renamed
     left join supp

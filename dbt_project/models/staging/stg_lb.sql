@@ -1,4 +1,6 @@
 {%- set c = source_columns('raw', 'lb') -%}
+{#- every QNAM of raw.supplb is a column; LBTMSHI and ENDPOINT always are (documented in stg_lb.yml) -#}
+{%- set qnams = supp_qnams('supplb', parent_columns=c, always=['LBTMSHI', 'ENDPOINT']) -%}
 
 with
 
@@ -10,7 +12,7 @@ source as (
 
 supp as (
 
-    {{ supp_qualifiers('supplb', 'LBSEQ', ['LBTMSHI', 'ENDPOINT']) }}
+    {{ supp_qualifiers('supplb', 'LBSEQ', qnams) }}
 
 ),
 
@@ -64,11 +66,10 @@ renamed as (
 with_supp as (
 
     select
-        renamed.*,
+        renamed.*
 
-        ---------- supplemental qualifiers (SUPPLB)
-        supp.lbtmshi,
-        supp.endpoint
+        ---------- supplemental qualifiers (SUPPLB): one column per QNAM
+        {{ supp_columns(qnams) }}
 
     from renamed
     left join supp

@@ -1,4 +1,4 @@
-"""One multi-asset check per validated table: each rule of its suite is a Dagster asset check.
+"""One multi-asset check per raw feed table: each rule of its suite is a Dagster asset check.
 
 ERROR rules are blocking (a failure stops the assets downstream of the table); WARN rules are
 not. A run for a study partition validates that study; a run without a partition validates
@@ -15,7 +15,6 @@ from expectations import catalogue
 from expectations.catalogue import Rule, Target
 from expectations.checks import reference_tables
 from orchestration.defs.warehouse import RESOURCE_KEY
-from orchestration.lib import paths
 
 SAMPLE_ROWS = 10
 
@@ -172,16 +171,11 @@ def _raw_domains() -> set[str]:
         return set()
 
 
-def _mart_models() -> set[str]:
-    marts = paths.DBT_PROJECT_DIR / "models" / "marts"
-    return {p.stem for p in marts.glob("*.sql")} if marts.is_dir() else set()
-
-
-def build_checks(layers: Iterable[str] = ("raw", "marts")) -> list[dg.AssetChecksDefinition]:
-    """Checks for the tables that exist as assets: raw domains supplied by some study, dbt marts."""
-    raw = _raw_domains() if "raw" in layers else set()
-    marts = _mart_models() if "marts" in layers else set()
-    known = {("raw", d) for d in raw} | {("marts", m) for m in marts}
+def build_checks() -> list[dg.AssetChecksDefinition]:
+    """Checks for the raw domains some study supplies. The marts are checked by their dbt tests,
+    which dagster-dbt turns into the marts' asset checks; the rule catalogue has no mart tables."""
+    raw = _raw_domains()
+    known = {("raw", d) for d in raw}
     checks = []
     for name, target in catalogue.targets().items():
         if (target.layer, target.table) not in known:

@@ -32,7 +32,7 @@ create table if not exists quality.dq_findings (
     severity        varchar not null,      -- ERROR | WARN
     study           varchar not null,      -- study folder (Dagster partition)
     studyid         varchar,
-    layer           varchar not null,      -- raw | marts
+    layer           varchar not null,      -- raw (the catalogue checks feeds; marts have dbt tests)
     domain          varchar not null,      -- SDTM domain (AE, SUPPLB) or mart name
     usubjid         varchar,
     seq             varchar,               -- --SEQ, or the record key of the table (rules.yml)
@@ -116,7 +116,7 @@ def ensure_tables(con) -> None:
 
 
 def _domain(run: SuiteRun) -> str:
-    return run.target.table.upper() if run.target.layer == "raw" else run.target.table
+    return run.target.table.upper()
 
 
 def record(run: SuiteRun, db: Path | None = None, now: dt.datetime | None = None) -> dict[str, int]:
