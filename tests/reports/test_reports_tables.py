@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from orchestration.lib.reporting import by_visit as bv
 from orchestration.lib.reporting import demographics, findings, liver, shifts, stats
 
 
