@@ -174,3 +174,15 @@ def test_study_without_events_labs_or_vitals_still_builds(env):
     finally:
         con.close()
     assert overall == [("Placebo", 0, 0.0), ("Low", 0, 0.0), ("High", 0, 0.0)]
+
+
+def test_results_models_are_their_own_dagster_group():
+    from orchestration.lib.dbt.translator import WarehouseTranslator
+
+    t = WarehouseTranslator()
+    props = {"resource_type": "model", "name": "results_ae_soc_pt", "fqn": ["safety_warehouse", "results",
+                                                                             "results_ae_soc_pt"]}
+    assert t.get_asset_key(props).path == ["results", "results_ae_soc_pt"]
+    assert t.get_group_name(props) == "results"
+    spec = next(a for a in REPORT_ASSETS if a.name == "lab_nr_freq")
+    assert spec.results == ("results_lab_nr_freq",) and "fct_lab_result" not in spec.marts
