@@ -62,6 +62,20 @@ class Settings(_Section):
     lab_threshold_high_factor: float = Field(1.5, gt=0)
     eot_avisit: str = "End of Treatment"
     eot_avisitn: int = 99
+    # the worst on-treatment lab record (fct_lab_result.anl_worst_ontrt_fl, table 14-6.02): searched among
+    # analysis visits avisitn from..to (absent: open), largest max(uln x ULN - AVAL, AVAL - lln x LLN)
+    lab_worst_ontrt_avisitn_from: int | None = None
+    lab_worst_ontrt_avisitn_to: int | None = None
+    lab_worst_ontrt_uln_factor: float | None = Field(None, gt=0)  # absent: lab_threshold_high_factor
+    lab_worst_ontrt_lln_factor: float | None = Field(None, gt=0)  # absent: lab_threshold_low_factor
+
+    @model_validator(mode="after")
+    def _worst_factors(self) -> "Settings":
+        if self.lab_worst_ontrt_uln_factor is None:
+            object.__setattr__(self, "lab_worst_ontrt_uln_factor", self.lab_threshold_high_factor)
+        if self.lab_worst_ontrt_lln_factor is None:
+            object.__setattr__(self, "lab_worst_ontrt_lln_factor", self.lab_threshold_low_factor)
+        return self
 
     _arm_variable = field_validator("analysis_arm_variable", mode="before")(_upper)
     _tests = field_validator("lab_test", "vs_test", mode="before")(_lower)
@@ -90,6 +104,26 @@ class SubjectRules(_Section):
     ds_completed_decod: str | None = None
     height_testcd: str | None = None
     weight_testcd: str | None = None
+    height_visitnum: float | None = None  # heightbl only from this VISITNUM; absent: the baseline rule
+    weight_visitnum: float | None = None  # weightbl only from this VISITNUM, no fall-back; absent: baseline rule
+    body_decimals: int | None = Field(None, ge=0)  # heightbl, weightbl, bmibl rounded; absent: not rounded
+
+
+class RaceGroup(_Section):
+    """Race (Origin): the first rule by priority whose given conditions all match DM.RACE / DM.ETHNIC."""
+
+    racegr1: str
+    racegr1n: int
+    priority: int
+    race: str | None = None
+    ethnic: str | None = None
+
+
+class BmiGroup(_Section):
+    bmigr1: str
+    bmigr1n: int
+    bmi_from: float | None = None  # inclusive; absent: open
+    bmi_below: float | None = None  # exclusive; absent: open
 
 
 class AgeGroup(_Section):
@@ -232,6 +266,8 @@ class StudyConfig(_Section):
     arms: list[Arm] = []
     not_randomised: list[NotRandomised] = []
     subject_rules: SubjectRules = SubjectRules()
+    race_groups: list[RaceGroup] = []
+    bmi_groups: list[BmiGroup] = []
     age_groups: list[AgeGroup] = []
     visit_schedule: list[PlannedVisit] = []
     ae_rules: AeRules = AeRules()

@@ -36,7 +36,7 @@ import duckdb
 
 from orchestration.lib import paths
 
-SCHEMAS = ("raw", "staging", "marts", "quality", "reports")
+SCHEMAS = ("raw", "staging", "marts", "results", "quality", "reports")
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH  # 0444
 KEEP_FAILED_RUN_FILES = 3
 

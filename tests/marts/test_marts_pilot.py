@@ -297,3 +297,40 @@ def test_every_supplemental_qualifier_is_a_staging_column(dbt_warehouse):
             "select column_name from information_schema.columns where table_schema = 'staging' and table_name = ?",
             [model])}
         assert set(_supp_labels(dbt_warehouse, supp)) <= columns, model
+
+
+def test_worst_on_treatment_record_one_per_subject_and_parameter(dbt_warehouse):
+    """anl_worst_ontrt_fl: exactly one record per subject and parameter that has a candidate (a
+    visit record of Week 2..24 with value, limits and category), none elsewhere, and no candidate
+    further outside the normal range than the flagged one."""
+    ((dupes, outside, missing, beaten),) = dbt_warehouse.query("""
+        with candidates as (
+            select *, greatest(1.5 * anrhi - aval, aval - 0.5 * anrlo) as distance
+            from marts.fct_lab_result
+            where eotfl = 'N' and avisitn between 2 and 24 and aval is not null and anrlo is not null
+              and anrhi is not null and anrind is not null
+        ),
+        flagged as (select * from marts.fct_lab_result where anl_worst_ontrt_fl = 'Y')
+        select
+            (select count(*) from (select usubjid, paramcd from flagged group by all having count(*) > 1)),
+            (select count(*) from flagged where eotfl = 'Y' or avisitn not between 2 and 24),
+            (select count(*) from (select distinct usubjid, paramcd from candidates) c
+             where not exists (select 1 from flagged f where f.usubjid = c.usubjid and f.paramcd = c.paramcd)),
+            (select count(*) from candidates c join flagged f using (studyid, usubjid, paramcd)
+             where c.distance > greatest(1.5 * f.anrhi - f.aval, f.aval - 0.5 * f.anrlo) + 1e-9)""")
+    assert (dupes, outside, missing, beaten) == (0, 0, 0, 0)
+
+
+def test_results_below_a_limit_get_a_threshold_category(dbt_warehouse):
+    rows = dbt_warehouse.query("""
+        select count(*), count(*) filter (where athrind = 'N')
+        from marts.fct_lab_result where paramcd = 'BILI' and aval is null and avalc like '<%'""")
+    ((n, normal),) = rows
+    assert n > 0 and normal == n
+
+
+def test_results_models_are_built_with_their_contracts(dbt_warehouse):
+    tables = {r[0] for r in dbt_warehouse.query(
+        "select table_name from information_schema.tables where table_schema = 'results'")}
+    assert {"results_ae_soc_pt", "results_ae_soc_pt_serious", "results_lab_nr_freq", "results_lab_thr_shift",
+            "results_lab_shift", "results_demographics"} <= tables

@@ -26,6 +26,11 @@ def marts() -> dict:
 
 
 @pytest.fixture()
+def results() -> dict:
+    return {name: make() for name, make in fixtures.RESULTS.items()}
+
+
+@pytest.fixture()
 def pop(marts, cfg):
     return population(marts["dim_subject"], cfg)
 

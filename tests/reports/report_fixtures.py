@@ -1,8 +1,10 @@
-"""Small hand-made marts shaped like the mart contract, for the report tests.
+"""Small hand-made marts and results models shaped like their contracts, for the report tests.
 
 Ten subjects in the safety population (Placebo 4, Low 3, High 3) and one screen failure; a handful
 of adverse events whose counts can be checked by hand; one summarised lab parameter (ALT) and one
-that is not summarised; one vital sign with two timepoints; the liver-injury mart."""
+that is not summarised; one vital sign with two timepoints; the liver-injury mart. The results
+models (counted by dbt in the pipeline) are written here by hand from the same subjects: the
+report code only reads them, so these tests check what it adds (p-values, labels, display)."""
 
 from __future__ import annotations
 
@@ -183,6 +185,135 @@ def mart_liver_injury() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# --------------------------------------------------------------------------- results models (by hand)
+
+ARMS = ["Placebo", "Low", "High"]
+BIG_N = {"Placebo": 4, "Low": 3, "High": 3}
+CONTROL = "Placebo"
+
+
+def _with_control(frame: pd.DataFrame, keys: list[str], n: str, denom: str) -> pd.DataFrame:
+    ctrl = frame.loc[frame["arm"] == CONTROL, keys + [n, denom]].rename(
+        columns={n: f"ctrl_{n}", denom: f"ctrl_{denom}"})
+    out = frame.merge(ctrl, on=keys, how="left")
+    out["compare_to_control"] = (out["arm"] != CONTROL) & ((out[n] > 0) | (out[f"ctrl_{n}"] > 0))
+    return out
+
+
+def _incidence(rows) -> pd.DataFrame:
+    """rows: (level, soc, pt, row_order, {arm: (subjects, events)}) -> results_ae_soc_pt shape."""
+    out = []
+    for level, soc, pt, order, counts in rows:
+        for arm in ARMS:
+            n, e = counts.get(arm, (0, 0))
+            out.append(dict(studyid=STUDYID, level=level, soc=soc, pt=pt, arm=arm, armn=ORDER[arm], big_n=BIG_N[arm],
+                            n_subjects=n, pct=100.0 * n / BIG_N[arm], n_events=e, row_order=order))
+    frame = pd.DataFrame(out)
+    frame["_soc"], frame["_pt"] = frame["soc"].fillna(""), frame["pt"].fillna("")
+    frame = _with_control(frame, ["level", "_soc", "_pt"], "n_subjects", "big_n")
+    return frame.drop(columns=["_soc", "_pt"])
+
+
+GI, SKIN = "GASTROINTESTINAL DISORDERS", "SKIN DISORDERS"
+
+
+def results_ae_soc_pt() -> pd.DataFrame:
+    """The TEAEs of fct_adverse_event above, counted by hand."""
+    return _incidence([
+        ("overall", None, None, 0, {"Placebo": (2, 3), "Low": (2, 3), "High": (3, 4)}),
+        ("soc", GI, None, 1, {"Placebo": (1, 2), "Low": (2, 2), "High": (3, 3)}),
+        ("pt", GI, "NAUSEA", 2, {"Placebo": (1, 2), "Low": (1, 1), "High": (2, 2)}),
+        ("pt", GI, "VOMITING", 3, {"Low": (1, 1), "High": (1, 1)}),
+        ("soc", SKIN, None, 4, {"Placebo": (1, 1), "Low": (1, 1), "High": (1, 1)}),
+        ("pt", SKIN, "RASH", 5, {"Placebo": (1, 1), "High": (1, 1)}),
+        ("pt", SKIN, "PRURITUS", 6, {"Low": (1, 1)}),
+    ])
+
+
+def results_ae_soc_pt_serious() -> pd.DataFrame:
+    return _incidence([
+        ("overall", None, None, 0, {"Placebo": (1, 1)}),
+        ("soc", SKIN, None, 1, {"Placebo": (1, 1)}),
+        ("pt", SKIN, "RASH", 2, {"Placebo": (1, 1)}),
+    ])
+
+
+def results_ae_empty() -> pd.DataFrame:
+    """A study without any TEAE: only the overall row, zero in every arm."""
+    return _incidence([("overall", None, None, 0, {})])
+
+
+def results_demographics() -> pd.DataFrame:
+    """Age (continuous) and sex (categorical) of dim_subject above, arms and total (arm NULL)."""
+    subjects = dim_subject()
+    subjects = subjects.loc[subjects["saffl"] == "Y"]
+    columns = [(a, ORDER[a], subjects.loc[subjects["trt01a"] == a]) for a in ARMS] + [(None, 4, subjects)]
+    rows = []
+    for arm, armn, sub in columns:
+        ages = sub["age"].astype(float)
+        values = {"n": float(len(ages)), "mean": ages.mean(), "sd": ages.std(ddof=1), "median": ages.median(),
+                  "min": ages.min(), "max": ages.max()}
+        for order, (stat, value) in enumerate(values.items()):
+            rows.append(dict(variable="age", var_order=1, kind="continuous", statistic=stat, category=None,
+                             row_order=order, arm=arm, armn=armn, big_n=len(sub),
+                             n=len(ages) if stat == "n" else None, pct=None, value=value))
+        sexes = sub["sex"]
+        rows.append(dict(variable="sex", var_order=3, kind="categorical", statistic="n", category=None, row_order=0,
+                         arm=arm, armn=armn, big_n=len(sub), n=int(sexes.notna().sum()), pct=None, value=None))
+        for order, sex in enumerate(["F", "M"], start=1):
+            n = int((sexes == sex).sum())
+            rows.append(dict(variable="sex", var_order=3, kind="categorical", statistic="category", category=sex,
+                             row_order=order, arm=arm, armn=armn, big_n=len(sub), n=n, pct=100.0 * n / len(sub),
+                             value=None))
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "studyid", STUDYID)
+    frame["n"] = frame["n"].astype("Int64")
+    return frame
+
+
+def results_lab_nr_freq() -> pd.DataFrame:
+    """ALT: subjects by the category of their worst on-treatment record (no one low)."""
+    counts = {"Placebo": {"L": 0, "N": 3, "H": 1}, "Low": {"L": 0, "N": 2, "H": 1}, "High": {"L": 0, "N": 0, "H": 3}}
+    rows = [dict(studyid=STUDYID, parcat1="CHEMISTRY", paramcd="ALT", param="Alanine Aminotransferase (U/L)",
+                 category=c, arm=a, armn=ORDER[a], n_evaluable=sum(counts[a].values()), n_subjects=n,
+                 pct=100.0 * n / sum(counts[a].values()))
+            for a in ARMS for c, n in counts[a].items()]
+    return _with_control(pd.DataFrame(rows), ["paramcd", "category"], "n_subjects", "n_evaluable")
+
+
+def results_lab_shift() -> pd.DataFrame:
+    """ALT at Week 2 and End of Treatment: baseline N or missing (NULL) to N or H."""
+    counts = {  # (visit, visitn, baseline, post) -> subjects per arm
+        ("Week 2", 2, "N", "N"): {"Placebo": 3, "Low": 2, "High": 1},
+        ("Week 2", 2, "N", "H"): {"Placebo": 0, "Low": 1, "High": 2},
+        ("Week 2", 2, None, "N"): {"Placebo": 1, "Low": 0, "High": 0},
+        ("Week 2", 2, None, "H"): {"Placebo": 0, "Low": 0, "High": 0},
+        ("End of Treatment", 99, "N", "N"): {"Placebo": 4, "Low": 2, "High": 0},
+        ("End of Treatment", 99, "N", "H"): {"Placebo": 0, "Low": 1, "High": 2},
+        ("End of Treatment", 99, None, "N"): {"Placebo": 0, "Low": 0, "High": 0},
+        ("End of Treatment", 99, None, "H"): {"Placebo": 0, "Low": 0, "High": 0},
+    }
+    rows = []
+    for (visit, vn, base, post), by_arm in counts.items():
+        for a in ARMS:
+            n_visit = sum(c[a] for k, c in counts.items() if k[1] == vn)
+            rows.append(dict(studyid=STUDYID, parcat1="CHEMISTRY", paramcd="ALT",
+                             param="Alanine Aminotransferase (U/L)", avisit=visit, avisitn=vn, arm=a, armn=ORDER[a],
+                             baseline=base, post=post, n=by_arm[a], n_visit=n_visit,
+                             pct=100.0 * by_arm[a] / n_visit if n_visit else None))
+    return pd.DataFrame(rows)
+
+
+RESULTS = {
+    "results_ae_soc_pt": results_ae_soc_pt,
+    "results_ae_soc_pt_serious": results_ae_soc_pt_serious,
+    "results_demographics": results_demographics,
+    "results_lab_nr_freq": results_lab_nr_freq,
+    "results_lab_shift": results_lab_shift,
+    "results_lab_thr_shift": results_lab_shift,
+}
+
+
 MARTS = {
     "dim_subject": dim_subject,
     "fct_adverse_event": fct_adverse_event,
@@ -200,13 +331,14 @@ def write_warehouse(path, study: str = STUDY) -> None:
 
     con = duckdb.connect(str(path))
     try:
-        for schema in ("raw", "marts", "reports"):
+        for schema in ("raw", "marts", "results", "reports"):
             con.execute(f"create schema if not exists {schema}")
-        for name, make in MARTS.items():
-            frame = make()
-            con.register("frame", frame)
-            con.execute(f"create or replace table marts.{name} as select * from frame")
-            con.unregister("frame")
+        for schema, tables in (("marts", MARTS), ("results", RESULTS)):
+            for name, make in tables.items():
+                frame = make()
+                con.register("frame", frame)
+                con.execute(f"create or replace table {schema}.{name} as select * from frame")
+                con.unregister("frame")
         con.execute(LOAD_LOG_DDL)
         for domain, sha in (("ae", "a" * 64), ("dm", "b" * 64)):
             con.execute("insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), ?)",

@@ -127,8 +127,10 @@ def test_dagster_definitions_and_materialisation(env, tmp_path, monkeypatch):
         dg.AssetKey(["reports", INDEX_ASSET])}
     soc_pt = by_key[dg.AssetKey(["reports", "ae_soc_pt"])]
     assert soc_pt.group_names_by_key[soc_pt.key] == "reports"
-    assert {dg.AssetKey(["marts", "fct_adverse_event"]), dg.AssetKey(["marts", "dim_subject"])} <= set(
+    # the table's counts come from its dbt results model, not from the event mart
+    assert {dg.AssetKey(["results", "results_ae_soc_pt"]), dg.AssetKey(["marts", "dim_subject"])} <= set(
         soc_pt.dependency_keys)
+    assert dg.AssetKey(["marts", "fct_adverse_event"]) not in soc_pt.dependency_keys
     assert soc_pt.partitions_def.get_partition_keys() == [fixtures.STUDY]
     findings = by_key[dg.AssetKey(["reports", "significant_findings"])]
     assert dg.AssetKey(["reports", "lab_by_visit"]) in findings.dependency_keys
@@ -153,6 +155,13 @@ def test_study_without_events_labs_or_vitals_still_builds(env):
     con = duckdb.connect(str(env.warehouse))
     for table in ("fct_adverse_event", "fct_vital_sign", "fct_lab_result", "mart_liver_injury"):
         con.execute(f"delete from marts.{table}")
+    # what the results models hold for such a study: an overall AE row of zeros, no lab rows
+    for table in ("results_ae_soc_pt", "results_ae_soc_pt_serious"):
+        con.register("frame", fixtures.results_ae_empty())
+        con.execute(f"create or replace table results.{table} as select * from frame")
+        con.unregister("frame")
+    for table in ("results_lab_nr_freq", "results_lab_shift", "results_lab_thr_shift"):
+        con.execute(f"delete from results.{table}")
     con.close()
     for a in REPORT_ASSETS:
         report_build.build(a.name, fixtures.STUDY)
@@ -165,3 +174,15 @@ def test_study_without_events_labs_or_vitals_still_builds(env):
     finally:
         con.close()
     assert overall == [("Placebo", 0, 0.0), ("Low", 0, 0.0), ("High", 0, 0.0)]
+
+
+def test_results_models_are_their_own_dagster_group():
+    from orchestration.lib.dbt.translator import WarehouseTranslator
+
+    t = WarehouseTranslator()
+    props = {"resource_type": "model", "name": "results_ae_soc_pt", "fqn": ["safety_warehouse", "results",
+                                                                             "results_ae_soc_pt"]}
+    assert t.get_asset_key(props).path == ["results", "results_ae_soc_pt"]
+    assert t.get_group_name(props) == "results"
+    spec = next(a for a in REPORT_ASSETS if a.name == "lab_nr_freq")
+    assert spec.results == ("results_lab_nr_freq",) and "fct_lab_result" not in spec.marts

@@ -52,9 +52,8 @@ def png_size(path) -> tuple[int, int]:
 
 
 @pytest.fixture()
-def soc_pt_table(marts, pop, ctx):
-    events = aes.teae_events(marts["fct_adverse_event"], pop)
-    result = aes.soc_pt(events, ctx)
+def soc_pt_table(results, ctx):
+    result = aes.soc_pt(results["results_ae_soc_pt"], ctx)
     return aes.display_soc_pt(result, ctx, "t_ae_soc_pt", "TEAE by SOC and PT", "TEAE")
 
 
@@ -106,9 +105,8 @@ def test_grouped_table_renders_group_headings(marts, pop, ctx, tmp_path):
     assert "Alanine Aminotransferase (U/L)" in rtf_text(paths[1].read_text(encoding="utf-8"))
 
 
-def test_figure_png_and_svg(marts, pop, ctx, tmp_path):
-    events = aes.teae_events(marts["fct_adverse_event"], pop)
-    fig = aes.dot_plot(aes.risk_differences(aes.soc_pt(events, ctx), ctx), ctx)
+def test_figure_png_and_svg(results, ctx, tmp_path):
+    fig = aes.dot_plot(aes.risk_differences(aes.soc_pt(results["results_ae_soc_pt"], ctx), ctx), ctx)
     png, svg = render.render_figure(fig, ctx, tmp_path)
     width, height = png_size(png)
     assert width >= 600 and height >= 300 and png.stat().st_size > 10_000

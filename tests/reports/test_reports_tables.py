@@ -9,93 +9,81 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from orchestration.lib.reporting import by_visit as bv
-from orchestration.lib.reporting import demographics, findings, liver, shifts
+from orchestration.lib.reporting import demographics, findings, liver, shifts, stats
 
 
 # --------------------------------------------------------------------------- demographics
+# The statistics are dbt's (results_demographics, unit-tested there); here the p-values and display.
 
-def test_demographics_continuous_and_total(pop, ctx):
-    r = demographics.compute(pop, ctx)
+def test_demographics_anova_from_arm_summaries_equals_the_test_on_the_values(results, ctx):
+    r = demographics.compute(results["results_demographics"], ctx)
     age = r.loc[r["variable"] == "age"].set_index(["arm", "row_label"])
-    placebo = np.array([70, 80, 64, 75], dtype=float)
-    assert age.loc[("Placebo", "n"), "n"] == 4
-    assert age.loc[("Placebo", "Mean"), "value"] == pytest.approx(placebo.mean())
-    assert age.loc[("Placebo", "SD"), "value"] == pytest.approx(placebo.std(ddof=1))
-    assert age.loc[("Placebo", "Median"), "value"] == pytest.approx(np.median(placebo))
-    assert age.loc[("Total", "n"), "n"] == 10 and age.loc[("Total", "Max"), "value"] == 90
-    p = sps.f_oneway(placebo, [66, 90, 71], [59, 77, 82]).pvalue
+    assert age.loc[("Placebo", "n"), "n"] == 4 and age.loc[("Total", "n"), "n"] == 10
+    p = sps.f_oneway([70, 80, 64, 75], [66, 90, 71], [59, 77, 82]).pvalue
     assert age["p_value"].iloc[0] == pytest.approx(p)
     assert set(age["test"]) == {"ANOVA"}
 
 
-def test_demographics_categorical_percent_of_big_n_and_chi_square(pop, ctx):
-    r = demographics.compute(pop, ctx)
+def test_demographics_chi_square_of_the_category_counts(results, ctx):
+    r = demographics.compute(results["results_demographics"], ctx)
     sex = r.loc[r["variable"] == "sex"].set_index(["arm", "row_label"])
     assert sex.loc[("Placebo", "F"), "n"] == 3 and sex.loc[("Placebo", "F"), "pct"] == pytest.approx(75.0)
-    assert sex.loc[("Total", "M"), "n"] == 5 and sex.loc[("Total", "M"), "pct"] == pytest.approx(50.0)
+    assert sex.loc[("Total", "n"), "n"] == 10
     expected = sps.chi2_contingency(np.array([[3, 1, 1], [1, 2, 2]]), correction=False).pvalue
     assert sex["p_value"].iloc[0] == pytest.approx(expected)
-    groups = r.loc[(r["variable"] == "agegr1") & (r["arm"] == "Total")].sort_values("row_order")
-    assert list(groups["row_label"]) == ["<65", "65-80", ">80"]  # ordered by agegr1n, not alphabetically
-    assert "weightbl" not in set(r["variable"])  # not collected: left out
+    assert set(sex["test"]) == {"Chi-square"}
 
 
-def test_demographics_display(pop, ctx):
-    d = demographics.display(demographics.compute(pop, ctx), ctx)
+def test_demographics_display(results, ctx):
+    d = demographics.display(demographics.compute(results["results_demographics"], ctx), ctx)
     assert [c.label for c in d.columns][1:5] == ["Placebo\n(N=4)", "Low\n(N=3)", "High\n(N=3)", "Total\n(N=10)"]
     mean = d.body.loc[(d.body["group"] == "Age (years)") & (d.body["stat"] == "Mean")].iloc[0]
     assert mean["a0"] == "72.3"  # 72.25, halves rounded up
+    n_sex = d.body.loc[(d.body["group"] == "Sex") & (d.body["stat"] == "n")].iloc[0]
+    assert n_sex["a3"] == "10"  # the n row of a categorical variable: a count, no percentage
+
+
+def test_anova_summary_matches_f_oneway():
+    rng = np.random.default_rng(3)
+    groups = [rng.normal(m, 2, n) for m, n in ((10, 5), (11, 7), (13, 1))]
+    p = stats.anova_summary_p([len(g) for g in groups], [g.mean() for g in groups],
+                              [g.std(ddof=1) if len(g) > 1 else np.nan for g in groups])
+    assert p == pytest.approx(sps.f_oneway(*groups).pvalue)
+    assert np.isnan(stats.anova_summary_p([3, 0], [1.0, np.nan], [1.0, np.nan]))
 
 
 # --------------------------------------------------------------------------- shifts and frequencies
+# Counts are dbt's (results_lab_shift / results_lab_thr_shift / results_lab_nr_freq).
 
-@pytest.fixture()
-def lab_records(marts, pop):
-    rec = bv.analysis_records(marts["fct_lab_result"], pop, bv.LAB)
-    rec["visit_type"] = np.where(rec["visitn"] > 0, "post-baseline", "baseline")
-    return rec
-
-
-def test_shift_by_visit(lab_records, ctx, marts):
-    r = shifts.shift_by_visit(lab_records, ctx, "bnrind", "anrind")
-    assert "Baseline" not in set(r["visit"])
-    lab = marts["fct_lab_result"]
-    lab = lab.loc[(lab["paramcd"] == "ALT") & (lab["avisit"] == "Week 4") & (lab["trt01a"] == "High")]
-    expected = lab.groupby(["bnrind", "anrind"]).size()
-    got = r.loc[(r["visit"] == "Week 4") & (r["arm"] == "High")].set_index(["baseline", "post"])["n"]
-    for key, n in expected.items():
-        assert got[key] == n
-    assert got.sum() == len(lab)
-    sub = r.loc[(r["visit"] == "Week 4") & (r["arm"] == "High")]
-    assert (sub["n_visit"] == len(lab)).all()
-    assert sub["pct"].sum() == pytest.approx(100.0)
-    # categories in the configured order low, normal, high
-    assert list(r.drop_duplicates("post").sort_values("post_order")["post"]) == \
-        [c for c in ("L", "N", "H") if c in set(r["post"])]
+def test_shift_table_labels_missing_baseline_and_orders_categories(results, ctx):
+    r = shifts.shift_table(results["results_lab_shift"], ctx)
+    assert "Missing" in set(r["baseline"]) and "Missing" in set(r["baseline_label"])
+    assert list(r.drop_duplicates("post").sort_values("post_order")["post"]) == ["N", "H"]
+    assert r.loc[r["baseline"] == "Missing", "base_order"].min() > r.loc[r["baseline"] == "N", "base_order"].max()
+    sub = r.loc[(r["visit"] == "Week 2") & (r["arm"] == "High")]
+    assert sub["n"].sum() == sub["n_visit"].iloc[0] and sub["pct"].sum() == pytest.approx(100.0)
 
 
-def test_shift_display_leaves_out_empty_baseline_rows(lab_records, ctx):
-    r = shifts.shift_by_visit(lab_records, ctx, "bnrind", "anrind")
+def test_shift_display_leaves_out_empty_baseline_rows(results, ctx):
+    r = shifts.shift_table(results["results_lab_shift"], ctx)
     d = shifts.display_shift(r, ctx, "t_lab_shift", "t", "normal-range")
     shown = r.groupby(["visitn", "baseline"])["n"].sum()
     assert len(d.body) == int((shown > 0).sum())
 
 
-def test_frequency_during_treatment_fisher(lab_records, ctx):
-    r = shifts.frequency_during_treatment(lab_records, ctx, "anrind")
-    post = lab_records.loc[lab_records["visit_type"] == "post-baseline"].dropna(subset=["anrind"])
-    for cat in r["category"].unique():
+def test_frequency_fisher_only_where_the_model_compares(results, ctx):
+    r = shifts.frequency(results["results_lab_nr_freq"], ctx)
+    for cat in ("N", "H"):
         for arm in ("Low", "High"):
             row = r.loc[(r["category"] == cat) & (r["arm"] == arm)].iloc[0]
             ctl = r.loc[(r["category"] == cat) & (r["arm"] == "Placebo")].iloc[0]
-            subj = post.loc[post["arm"] == arm]
-            assert row["n_evaluable"] == subj["usubjid"].nunique()
-            assert row["n_subjects"] == subj.loc[subj["anrind"] == cat, "usubjid"].nunique()
             expected = sps.fisher_exact([[row["n_subjects"], row["n_evaluable"] - row["n_subjects"]],
                                          [ctl["n_subjects"], ctl["n_evaluable"] - ctl["n_subjects"]]]).pvalue
             assert row["p_value"] == pytest.approx(expected)
     assert r.loc[r["arm"] == "Placebo", "p_value"].isna().all()
+    # nobody low in any arm: no p-value (not p = 1)
+    assert r.loc[r["category"] == "L", "p_value"].isna().all()
+    assert list(r.drop_duplicates("category").sort_values("category_order")["category"]) == ["L", "N", "H"]
 
 
 # --------------------------------------------------------------------------- liver

@@ -1,7 +1,9 @@
 -- Every lab record (measured and derived) with its analysis values: nominal analysis visit
 -- from analysis_visits (domain LB), AVAL = LBSTRESN (results such as "<3.42" keep the record
 -- with a missing AVAL), reference-range codes, ratios to the limits, the threshold category
--- (L below low_factor x LLN, H above high_factor x ULN, else N) and the by-visit summary flag.
+-- (L below low_factor x LLN, H above high_factor x ULN, else N; a result reported as below a limit,
+-- e.g. "<3.42", has no AVAL and is categorised with its limit as the value) and the by-visit
+-- summary flag.
 
 with
 
@@ -40,11 +42,21 @@ derived as (
 
 ),
 
-records as (
+combined as (
 
     select * from measured
     union all by name
     select * from derived
+
+),
+
+records as (
+
+    select
+        *,
+        coalesce(aval, try_cast(nullif(regexp_extract(avalc, '^\s*<\s*([0-9]*\.?[0-9]+)\s*$', 1), '') as double))
+            as thr_value
+    from combined
 
 ),
 
@@ -124,9 +136,9 @@ final as (
         records.aval / nullif(records.anrhi, 0) as r2uln,
         records.aval / nullif(records.anrlo, 0) as r2lln,
         case
-            when records.aval is null or (records.anrlo is null and records.anrhi is null) then null
-            when records.aval < study.lab_threshold_low_factor * records.anrlo then 'L'
-            when records.aval > study.lab_threshold_high_factor * records.anrhi then 'H'
+            when records.thr_value is null or (records.anrlo is null and records.anrhi is null) then null
+            when records.thr_value < study.lab_threshold_low_factor * records.anrlo then 'L'
+            when records.thr_value > study.lab_threshold_high_factor * records.anrhi then 'H'
             else 'N'
         end as athrind,
 

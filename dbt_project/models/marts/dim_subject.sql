@@ -24,6 +24,12 @@ body as (
 
 ),
 
+groups as (
+
+    select * from {{ ref('int_subject__demographic_groups') }}
+
+),
+
 age_groups as (
 
     select * from {{ ref('stg_config__age_groups') }}
@@ -67,6 +73,8 @@ final as (
         dm.sex,
         dm.race,
         dm.ethnic,
+        groups.racegr1,
+        groups.racegr1n,
         dm.rficdt,
 
         ---------- disposition (randomised subjects)
@@ -80,7 +88,9 @@ final as (
         ---------- baseline body measurements
         body.heightbl,
         body.weightbl,
-        body.bmibl
+        body.bmibl,
+        groups.bmigr1,
+        groups.bmigr1n
 
     from dm
     left join arms
@@ -92,6 +102,9 @@ final as (
     left join body
         on  body.studyid = dm.studyid
         and body.usubjid = dm.usubjid
+    left join groups
+        on  groups.studyid = dm.studyid
+        and groups.usubjid = dm.usubjid
     left join age_groups
         on  age_groups.studyid = dm.studyid
         and (age_groups.age_min is null or dm.age >= age_groups.age_min)

@@ -1,5 +1,5 @@
 """Report assets: one per entry of the report catalogue, partitioned by study, key
-["reports", <name>], group "reports". Each reads its marts, writes its `reports.*` tables (only
+["reports", <name>], group "reports". Each reads its marts and dbt results models, writes its `reports.*` tables (only
 that study's rows) and its files under outputs/<study>/; `index` links them all."""
 
 from typing import TYPE_CHECKING
@@ -31,7 +31,8 @@ def _metadata(result: "BuildResult") -> dict:
 
 
 def _report_asset(spec: ReportAsset) -> dg.AssetsDefinition:
-    deps = [dg.AssetKey(["marts", m]) for m in spec.marts] + [dg.AssetKey([GROUP, a]) for a in spec.after]
+    deps = ([dg.AssetKey(["marts", m]) for m in spec.marts] + [dg.AssetKey(["results", r]) for r in spec.results]
+            + [dg.AssetKey([GROUP, a]) for a in spec.after])
     tables = ", ".join(f"reports.{t}" for t in spec.tables)
     figures = ", ".join(spec.figures)
 

@@ -1,7 +1,9 @@
 """Adverse-event tables: overview, incidence by system organ class and preferred term (all,
 serious, by worst severity), incidence by time after dose, and risk differences for the dot plot.
 
-Input events are treatment-emergent AEs of population subjects (`teae_events`), each with the
+The SOC / PT incidence tables (all and serious TEAEs) are counted in dbt (results_ae_soc_pt,
+results_ae_soc_pt_serious); here they get Fisher's exact p-values and are displayed. The other
+tables take treatment-emergent AEs of population subjects (`teae_events`), each with the
 subject's analysis arm. A subject counts once per row (overall, SOC or PT); events count every AE.
 Percentages are of the arm's N. Fisher's exact test compares each active arm with the control arm.
 """
@@ -146,48 +148,24 @@ def display_overview(result: pd.DataFrame, ctx: ReportContext) -> DisplayTable:
 
 # --------------------------------------------------------------------------- SOC / PT
 
-def soc_pt(events: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
-    """Rows: overall (soc and pt NULL), each SOC (pt NULL) and each PT within its SOC, per arm.
-    SOCs alphabetical; PTs by descending subject count in the last arm, then alphabetical."""
-    parts = []
-    overall = _counts(events, [], ctx)
-    overall["aebodsys"], overall["aedecod"], overall["level"] = None, None, "overall"
-    parts.append(_finish(overall, ctx, keys=["level"]))
-    if not events.empty:
-        socs = _counts(events, ["aebodsys"], ctx)
-        socs["aedecod"], socs["level"] = None, "soc"
-        parts.append(_finish(socs, ctx, keys=["aebodsys"]))
-        pts = _counts(events, ["aebodsys", "aedecod"], ctx)
-        pts["level"] = "pt"
-        parts.append(_finish(pts, ctx, keys=["aebodsys", "aedecod"]))
-    out = pd.concat(parts, ignore_index=True).rename(columns={"aebodsys": "soc", "aedecod": "pt"})
-    out = _order(out, ctx)
+SOC_PT_COLUMNS = ("level", "soc", "pt", "arm", "armn", "big_n", "n_subjects", "pct", "n_events", "ctrl_n_subjects",
+                  "ctrl_big_n", "compare_to_control", "row_order")
+
+
+def soc_pt(result: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
+    """The SOC / PT incidence table (14-5.01, 14-5.02) from its dbt results model: rows, counts,
+    percentages and row order come from the model; this adds Fisher's exact p-value of each
+    active arm vs control on subject counts, only where the model marks the comparison
+    (`compare_to_control`: some subject in the active or the control arm), else NULL."""
+    out = result.copy()
+    out["p_value"] = [
+        stats.fisher_exact_p(int(x), int(n), int(xc), int(nc)) if bool(cmp) else np.nan
+        for x, n, xc, nc, cmp in zip(out["n_subjects"], out["big_n"], out["ctrl_n_subjects"], out["ctrl_big_n"],
+                                     out["compare_to_control"])]
     out.insert(0, "study", ctx.study)
     cols = ["study", "level", "soc", "pt", "arm", "armn", "big_n", "n_subjects", "pct", "n_events", "p_value",
             "row_order"]
     return out[cols].sort_values(["row_order", "armn"]).reset_index(drop=True)
-
-
-def _order(frame: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
-    """row_order: overall first, SOCs alphabetical, PTs within a SOC by descending subjects in
-    the last arm of the configuration, ties alphabetical."""
-    last = ctx.cfg.arms.last
-    rows = frame.loc[frame["level"] != "overall", ["level", "soc", "pt"]].drop_duplicates()
-    hi = frame.loc[(frame["arm"] == last) & (frame["level"] == "pt")].set_index(["soc", "pt"])["n_subjects"]
-    keyed = []
-    for r in rows.itertuples(index=False):
-        if r.level == "soc":
-            keyed.append(((str(r.soc), 0, 0, ""), ("soc", r.soc, None)))
-        else:
-            keyed.append(((str(r.soc), 1, -int(hi.get((r.soc, r.pt), 0)), str(r.pt)), ("pt", r.soc, r.pt)))
-    keyed.sort(key=lambda k: k[0])
-    order = {("overall", None, None): 0}
-    for i, (_, key) in enumerate(keyed, start=1):
-        order[key] = i
-    frame = frame.copy()
-    frame["row_order"] = [order[(lv, None if lv == "overall" else s, p if lv == "pt" else None)]
-                          for lv, s, p in zip(frame["level"], frame["soc"], frame["pt"])]
-    return frame
 
 
 def _row_label(level, soc, pt, what: str) -> str:
@@ -236,8 +214,9 @@ def display_soc_pt(result: pd.DataFrame, ctx: ReportContext, name: str, title: s
         data=result)
 
 
-def soc_pt_severity(events: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
-    """Subjects by their worst severity within each row (overall, SOC, PT) and events by severity."""
+def soc_pt_severity(events: pd.DataFrame, ctx: ReportContext, soc_pt_result: pd.DataFrame) -> pd.DataFrame:
+    """Subjects by their worst severity within each row (overall, SOC, PT) and events by severity;
+    rows in the order of the SOC / PT table (`soc_pt_result`: its results model)."""
     cfg = ctx.cfg
     e = events.copy()
     e["sevn"] = pd.to_numeric(e["asevn"], errors="coerce").fillna(0).astype(int)
@@ -247,7 +226,7 @@ def soc_pt_severity(events: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
         labels.setdefault(int(n), lab)
     labels[0] = "Missing"
     levels = sorted(set(labels) & (set(e["sevn"]) | {n for n in cfg.severity_labels}))
-    order = soc_pt(events, ctx)[["level", "soc", "pt", "row_order"]].drop_duplicates()
+    order = soc_pt_result[["level", "soc", "pt", "row_order"]].drop_duplicates()
     parts = []
     for level, keys in (("overall", []), ("soc", ["aebodsys"]), ("pt", ["aebodsys", "aedecod"])):
         worst = e.groupby(keys + ["usubjid", "arm"], dropna=False)["sevn"].max().rename("worst").reset_index()

@@ -19,7 +19,7 @@ from orchestration.lib.reporting import adverse_events as aes
 from orchestration.lib.reporting import by_visit, demographics, findings, liver, shifts
 from orchestration.lib.reporting.catalog import INDEX_ASSET, INDEX_FILE, MANIFEST_TABLE, report_asset
 from orchestration.lib.reporting.config import TESTS, ReportConfig
-from orchestration.lib.reporting.data import big_n, is_yes, population, read_marts, read_report
+from orchestration.lib.reporting.data import big_n, population, read_marts, read_report, read_result
 from orchestration.lib.reporting.model import DisplayTable, FigureOutput, ReportContext
 from orchestration.lib.reporting.render import render_figure, render_table
 from orchestration.lib.reporting.store import replace_rows, replace_study_rows
@@ -37,6 +37,7 @@ class Session:
     cfg: ReportConfig
     ctx: ReportContext
     marts: dict[str, pd.DataFrame]
+    results: dict[str, pd.DataFrame]
     reports: dict[str, pd.DataFrame]
     pop: pd.DataFrame
     outdir: Path
@@ -45,16 +46,19 @@ class Session:
     files: list[Path] = field(default_factory=list)
 
     @classmethod
-    def open(cls, asset: str, study: str, marts: tuple[str, ...], reports: tuple[str, ...] = ()) -> "Session":
+    def open(cls, asset: str, study: str, marts: tuple[str, ...], reports: tuple[str, ...] = (),
+             results: tuple[str, ...] = ()) -> "Session":
         cfg = ReportConfig.from_study(load_study(study))
         needed = list(dict.fromkeys(("dim_subject",) + tuple(marts)))
         with connect(read_only=True) as con:
             frames = read_marts(con, needed, cfg.studyid)
+            results_frames = {r: read_result(con, r, cfg.studyid, RESULT_COLUMNS[r]) for r in results}
             tables = {t: read_report(con, t, study) for t in reports}
             snapshot = current_data_snapshot(con, study) if table_exists(con, "raw", "load_log") else None
         pop = population(frames["dim_subject"], cfg)
         ctx = ReportContext(cfg=cfg, big_n=big_n(pop, cfg), snapshot=snapshot, code_version=code_version())
-        return cls(asset=asset, study=study, cfg=cfg, ctx=ctx, marts=frames, reports=tables, pop=pop,
+        return cls(asset=asset, study=study, cfg=cfg, ctx=ctx, marts=frames, results=results_frames, reports=tables,
+                   pop=pop,
                    outdir=paths.outputs_dir() / study)
 
     def _stamp(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -90,8 +94,19 @@ class Session:
 
 # --------------------------------------------------------------------------- builders
 
+# The columns each report reads of its dbt results model.
+RESULT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "results_demographics": demographics.RESULT_COLUMNS,
+    "results_ae_soc_pt": aes.SOC_PT_COLUMNS,
+    "results_ae_soc_pt_serious": aes.SOC_PT_COLUMNS,
+    "results_lab_nr_freq": shifts.FREQUENCY_COLUMNS,
+    "results_lab_shift": shifts.SHIFT_COLUMNS,
+    "results_lab_thr_shift": shifts.SHIFT_COLUMNS,
+}
+
+
 def _demographics(s: Session) -> None:
-    result = demographics.compute(s.pop, s.ctx)
+    result = demographics.compute(s.results["results_demographics"], s.ctx)
     s.table(demographics.display(result, s.ctx), result)
 
 
@@ -105,20 +120,19 @@ def _ae_overview(s: Session) -> None:
 
 
 def _ae_soc_pt(s: Session) -> None:
-    result = aes.soc_pt(_teae(s), s.ctx)
+    result = aes.soc_pt(s.results["results_ae_soc_pt"], s.ctx)
     s.table(aes.display_soc_pt(result, s.ctx, "t_ae_soc_pt", "Treatment-emergent adverse events by system organ "
                                "class and preferred term", "TEAE"), result)
 
 
 def _ae_soc_pt_serious(s: Session) -> None:
-    events = _teae(s)
-    result = aes.soc_pt(events.loc[is_yes(events["aeser"]).to_numpy()], s.ctx)
+    result = aes.soc_pt(s.results["results_ae_soc_pt_serious"], s.ctx)
     s.table(aes.display_soc_pt(result, s.ctx, "t_ae_soc_pt_serious", "Serious treatment-emergent adverse events by "
                                "system organ class and preferred term", "serious TEAE"), result)
 
 
 def _ae_soc_pt_severity(s: Session) -> None:
-    result = aes.soc_pt_severity(_teae(s), s.ctx)
+    result = aes.soc_pt_severity(_teae(s), s.ctx, s.results["results_ae_soc_pt"])
     s.table(aes.display_severity(result, s.ctx), result)
 
 
@@ -128,7 +142,7 @@ def _ae_dose_window(s: Session) -> None:
 
 
 def _ae_dot_plot(s: Session) -> None:
-    result = aes.risk_differences(aes.soc_pt(_teae(s), s.ctx), s.ctx)
+    result = aes.risk_differences(aes.soc_pt(s.results["results_ae_soc_pt"], s.ctx), s.ctx)
     s.table(aes.display_risk_differences(result, s.ctx), result)
     s.figure(aes.dot_plot(result, s.ctx))
 
@@ -149,32 +163,26 @@ def _vs_by_visit(s: Session) -> None:
     _by_visit(s, by_visit.VITALS, "fct_vital_sign", s.cfg.vs_test)
 
 
-def _lab_records(s: Session) -> pd.DataFrame:
-    records = by_visit.analysis_records(s.marts["fct_lab_result"], s.pop, by_visit.LAB)
-    base = by_visit.baseline_visitn(records) if not records.empty else 0
-    records["visit_type"] = ["post-baseline" if v > base else "baseline" for v in records["visitn"]]
-    return records
-
-
 def _lab_shift(s: Session) -> None:
-    result = shifts.shift_by_visit(_lab_records(s), s.ctx, "bnrind", "anrind")
+    result = shifts.shift_table(s.results["results_lab_shift"], s.ctx)
     s.table(shifts.display_shift(result, s.ctx, "t_lab_shift", "Shift of laboratory normal-range category from "
                                  "baseline by visit", "normal-range"), result)
 
 
 def _lab_thr_shift(s: Session) -> None:
-    result = shifts.shift_by_visit(_lab_records(s), s.ctx, "bthrind", "athrind")
+    result = shifts.shift_table(s.results["results_lab_thr_shift"], s.ctx)
     table = shifts.display_shift(result, s.ctx, "t_lab_thr_shift", "Shift of threshold-based laboratory category "
                                  "from baseline by visit", "threshold")
     low, high = s.cfg.threshold_low_factor, s.cfg.threshold_high_factor
     if low is not None and high is not None:
         table.footnotes.insert(0, f"Threshold categories: low = value below {low:g} x LLN, high = value above "
-                                  f"{high:g} x ULN, otherwise normal (LLN / ULN: lower / upper limit of normal).")
+                                  f"{high:g} x ULN, otherwise normal (LLN / ULN: lower / upper limit of normal); "
+                                  "a result reported below a limit is categorised by that limit.")
     s.table(table, result)
 
 
 def _lab_nr_freq(s: Session) -> None:
-    result = shifts.frequency_during_treatment(_lab_records(s), s.ctx, "anrind")
+    result = shifts.frequency(s.results["results_lab_nr_freq"], s.ctx)
     s.table(shifts.display_frequency(result, s.ctx), result)
 
 
@@ -227,7 +235,7 @@ def build(name: str, study: str) -> BuildResult:
         return build_index(study)
     spec = report_asset(name)
     reports = tuple(t for a in spec.after for t in report_asset(a).tables)
-    session = Session.open(name, study, spec.marts, reports)
+    session = Session.open(name, study, spec.marts, reports, spec.results)
     BUILDERS[name](session)
     session.commit()
     return BuildResult(asset=name, study=study, rows={k: len(v) for k, v in session.tables.items()},

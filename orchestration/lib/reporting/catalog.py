@@ -21,38 +21,41 @@ class ReportAsset:
     tables: tuple[str, ...]         # reports.<table>, each also rendered as html / rtf / xlsx
     figures: tuple[str, ...] = ()   # png + svg
     after: tuple[str, ...] = ()     # other report assets read
+    results: tuple[str, ...] = ()   # dbt results models read (asset keys ["results", r])
 
 
 _AE = ("dim_subject", "fct_adverse_event")
 _LB = ("dim_subject", "fct_lab_result")
+_SUBJECTS = ("dim_subject",)
 
 REPORT_ASSETS: tuple[ReportAsset, ...] = (
     ReportAsset("demographics", "Demographic and baseline characteristics by arm and total, ANOVA / chi-square "
-                "p-values (pilot 14-2.01).", ("dim_subject",), ("t_demographics",)),
+                "p-values (pilot 14-2.01).", _SUBJECTS, ("t_demographics",), results=("results_demographics",)),
     ReportAsset("ae_overview", "Subjects and events with any, serious, severe, related TEAE, TEAE leading to "
                 "death or discontinuation, by arm.", _AE, ("t_ae_overview",)),
     ReportAsset("ae_soc_pt", "TEAE incidence by system organ class and preferred term with Fisher's exact "
-                "p-values (pilot 14-5.01).", _AE, ("t_ae_soc_pt",)),
+                "p-values (pilot 14-5.01).", _SUBJECTS, ("t_ae_soc_pt",), results=("results_ae_soc_pt",)),
     ReportAsset("ae_soc_pt_serious", "Serious TEAE incidence by system organ class and preferred term "
-                "(pilot 14-5.02).", _AE, ("t_ae_soc_pt_serious",)),
+                "(pilot 14-5.02).", _SUBJECTS, ("t_ae_soc_pt_serious",), results=("results_ae_soc_pt_serious",)),
     ReportAsset("ae_soc_pt_severity", "TEAE by system organ class, preferred term and worst severity.", _AE,
-                ("t_ae_soc_pt_severity",)),
+                ("t_ae_soc_pt_severity",), results=("results_ae_soc_pt",)),
     ReportAsset("ae_dose_window", "TEAE starting within configured windows after each dose, by arm.", _AE,
                 ("t_ae_dose_window",)),
     ReportAsset("ae_dot_plot", "Incidence and risk difference (95% CI) of the most frequent preferred terms, "
-                "table and dot plot.", _AE, ("t_ae_risk_diff",), ("f_ae_dot_plot",)),
+                "table and dot plot.", _SUBJECTS, ("t_ae_risk_diff",), ("f_ae_dot_plot",),
+                results=("results_ae_soc_pt",)),
     ReportAsset("lab_by_visit", "Lab values and change from baseline by visit and arm with active-vs-control "
                 "tests (pilot 14-6.01), and mean (+/- SE) figures.", _LB, ("t_lab_by_visit",),
                 ("f_lab_mean_value", "f_lab_mean_change")),
     ReportAsset("vs_by_visit", "Vital signs by visit, timepoint and arm with active-vs-control tests "
                 "(pilot 14-7.01), and mean (+/- SE) figures.", ("dim_subject", "fct_vital_sign"),
                 ("t_vs_by_visit",), ("f_vs_mean_value", "f_vs_mean_change")),
-    ReportAsset("lab_shift", "Shift from baseline normal-range category to each post-baseline visit.", _LB,
-                ("t_lab_shift",)),
+    ReportAsset("lab_shift", "Shift from baseline normal-range category to each post-baseline visit.", _SUBJECTS,
+                ("t_lab_shift",), results=("results_lab_shift",)),
     ReportAsset("lab_nr_freq", "Frequency of low / normal / high lab values during treatment with Fisher's "
-                "exact test (pilot 14-6.02).", _LB, ("t_lab_nr_freq",)),
+                "exact test (pilot 14-6.02).", _SUBJECTS, ("t_lab_nr_freq",), results=("results_lab_nr_freq",)),
     ReportAsset("lab_thr_shift", "Shift of threshold-based lab categories from baseline by visit "
-                "(pilot 14-6.04).", _LB, ("t_lab_thr_shift",)),
+                "(pilot 14-6.04).", _SUBJECTS, ("t_lab_thr_shift",), results=("results_lab_thr_shift",)),
     ReportAsset("liver_injury", "Liver-injury screen by arm and the eDISH plot.", ("dim_subject", "mart_liver_injury"),
                 ("t_liver_injury",), ("f_edish",)),
     ReportAsset("significant_findings", "Plain-language list of lab and vital-sign parameters differing from "

@@ -29,6 +29,14 @@ def read_marts(con: duckdb.DuckDBPyConnection, marts: list[str], studyid: str) -
     return {m: read_mart(con, m, studyid) for m in marts}
 
 
+def read_result(con: duckdb.DuckDBPyConnection, model: str, studyid: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The columns a report needs of one dbt results model (schema `results`), this study's rows."""
+    if not table_exists(con, "results", model):
+        raise MissingMartError(f"results.{model} does not exist: build the dbt results models first")
+    cols = ", ".join(f'"{c}"' for c in columns)
+    return con.execute(f'select {cols} from results."{model}" where studyid = ?', [studyid]).df()
+
+
 def read_report(con: duckdb.DuckDBPyConnection, table: str, study: str) -> pd.DataFrame:
     if not table_exists(con, "reports", table):
         raise MissingMartError(f"reports.{table} does not exist: materialise it first")

@@ -1,102 +1,68 @@
 """Demographic and baseline characteristics by arm and in total (pilot table 14-2.01).
 
-Continuous variables: n, mean, SD, median, min, max per arm and total, p-value from a one-way
-ANOVA across arms. Categorical variables: n and % of the arm's N per category, p-value from a
-Pearson chi-square test of the categories x arms table.
+Every count and descriptive statistic comes from the dbt results model results_demographics
+(n, mean, SD, median, min, max of continuous variables; n, categories and missing of categorical
+ones, with the groups derived in dim_subject). Here each variable gets its p-value: one-way ANOVA
+across arms for continuous variables (from each arm's n, mean and SD), Pearson chi-square of the
+categories x arms table for categorical ones, and the table is displayed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+import numpy as np
 import pandas as pd
 
 from orchestration.lib.reporting import stats
-from orchestration.lib.reporting.model import Column, DisplayTable, ReportContext, fmt_int, fmt_n_pct, fmt_num, fmt_p, pct
+from orchestration.lib.reporting.model import Column, DisplayTable, ReportContext, fmt_int, fmt_n_pct, fmt_num, fmt_p
 
 TABLE = "t_demographics"
 
+RESULT_COLUMNS = ("variable", "var_order", "kind", "statistic", "category", "row_order", "arm", "armn", "big_n", "n",
+                  "pct", "value")
 
-@dataclass(frozen=True)
-class Variable:
-    column: str
-    label: str
-    kind: str                   # continuous | categorical
-    order_column: str | None = None  # categorical: numeric display order of the categories
-    decimals: int = 1
-
-
-VARIABLES = (
-    Variable("age", "Age (years)", "continuous"),
-    Variable("agegr1", "Age group (years)", "categorical", order_column="agegr1n"),
-    Variable("sex", "Sex", "categorical"),
-    Variable("race", "Race", "categorical"),
-    Variable("ethnic", "Ethnicity", "categorical"),
-    Variable("heightbl", "Baseline height (cm)", "continuous"),
-    Variable("weightbl", "Baseline weight (kg)", "continuous"),
-    Variable("bmibl", "Baseline BMI (kg/m2)", "continuous"),
-)
-
-STATS = ("n", "Mean", "SD", "Median", "Min", "Max")
+LABELS = {
+    "age": "Age (years)",
+    "agegr1": "Age group (years)",
+    "sex": "Sex",
+    "racegr1": "Race (Origin)",
+    "weightbl": "Baseline weight (kg)",
+    "heightbl": "Baseline height (cm)",
+    "bmibl": "Baseline BMI (kg/m2)",
+    "bmigr1": "Baseline BMI group (kg/m2)",
+}
+STATISTICS = {"n": "n", "mean": "Mean", "sd": "SD", "median": "Median", "min": "Min", "max": "Max",
+              "missing": "Missing"}
+TESTS = {"continuous": "ANOVA", "categorical": "Chi-square"}
 
 
-def compute(pop: pd.DataFrame, ctx: ReportContext, variables=VARIABLES) -> pd.DataFrame:
-    """Tidy result: one row per variable x statistic-or-category x arm (arms, then Total)."""
-    arms = ctx.cfg.arms
-    total = ctx.cfg.total_label
-    columns = [(a, arms.order_of(a), pop.loc[pop["arm"] == a]) for a in arms.names]
-    columns.append((total, len(arms.names) + 1, pop))
-    big = {a: len(df) for a, _, df in columns}
-    rows: list[dict] = []
-    for vi, var in enumerate(variables, start=1):
-        if var.column not in pop.columns:
-            continue
-        if pop[var.column].isna().all():
-            continue  # not collected in this study
-        if var.kind == "continuous":
-            values = pd.to_numeric(pop[var.column], errors="coerce")
-            p = stats.anova_p([values[pop["arm"] == a].tolist() for a in arms.names])
-            for arm, armn, df in columns:
-                v = pd.to_numeric(df[var.column], errors="coerce").dropna()
-                summary = {"n": float(len(v)), "Mean": v.mean(), "SD": v.std(ddof=1), "Median": v.median(),
-                           "Min": v.min(), "Max": v.max()}
-                for si, stat in enumerate(STATS, start=1):
-                    rows.append(dict(variable=var.column, var_label=var.label, var_order=vi, kind=var.kind,
-                                     row_label=stat, row_order=si, arm=arm, armn=armn, big_n=big[arm],
-                                     n=int(len(v)) if stat == "n" else None, pct=None,
-                                     value=float(summary[stat]) if len(v) else None,
-                                     p_value=p, test="ANOVA"))
-        else:
-            cats = _categories(pop, var)
-            table = [[int((pop.loc[pop["arm"] == a, var.column].astype("string") == c).sum()) for a in arms.names]
-                     for c, _ in cats if c is not None]
-            p = stats.chi_square_p(table)
-            for ci, (cat, _) in enumerate(cats, start=1):
-                for arm, armn, df in columns:
-                    col = df[var.column].astype("string")
-                    n = int(col.isna().sum()) if cat is None else int((col == cat).sum())
-                    rows.append(dict(variable=var.column, var_label=var.label, var_order=vi, kind=var.kind,
-                                     row_label="Missing" if cat is None else str(cat), row_order=ci, arm=arm,
-                                     armn=armn, big_n=big[arm], n=n, pct=pct(n, big[arm]), value=None,
-                                     p_value=p, test="Chi-square"))
-    out = pd.DataFrame(rows)
-    out.insert(0, "study", ctx.study)
-    return out
+def compute(result: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
+    """Tidy result: one row per variable x statistic-or-category x column (arms, then the total),
+    with the variable's p-value on each of its rows."""
+    r = result.copy()
+    r["arm"] = r["arm"].astype(object).where(r["arm"].notna(), ctx.cfg.total_label)
+    r["var_label"] = [LABELS.get(v, v) for v in r["variable"]]
+    r["row_label"] = [str(c) if s == "category" else STATISTICS.get(s, s) for s, c in zip(r["statistic"], r["category"])]
+    r["test"] = r["kind"].map(TESTS)
+    p_values = {v: _p_value(g, ctx) for v, g in r.groupby("variable")}
+    r["p_value"] = r["variable"].map(p_values)
+    r.insert(0, "study", ctx.study)
+    cols = ["study", "variable", "var_label", "var_order", "kind", "row_label", "row_order", "arm", "armn", "big_n",
+            "n", "pct", "value", "p_value", "test"]
+    return r[cols].sort_values(["var_order", "row_order", "armn"]).reset_index(drop=True)
 
 
-def _categories(pop: pd.DataFrame, var: Variable) -> list[tuple[str | None, float]]:
-    col = pop[var.column].astype("string")
-    present = col.dropna().unique().tolist()
-    if var.order_column and var.order_column in pop.columns:
-        order = (pop.assign(_c=col).dropna(subset=["_c"]).groupby("_c")[var.order_column]
-                 .min().to_dict())
-        cats = sorted(present, key=lambda c: (pd.isna(order.get(c)), order.get(c, 0), c))
-    else:
-        cats = sorted(present)
-    out: list[tuple[str | None, float]] = [(c, i) for i, c in enumerate(cats)]
-    if col.isna().any():
-        out.append((None, len(out)))
-    return out
+def _p_value(rows: pd.DataFrame, ctx: ReportContext) -> float:
+    arms = ctx.cfg.arms.names
+    by_arm = rows.loc[rows["arm"].isin(arms)]
+    if rows["kind"].iloc[0] == "continuous":
+        wide = by_arm.pivot_table(index="arm", columns="statistic", values="value", aggfunc="first")
+        wide = wide.reindex(arms)
+        return stats.anova_summary_p(wide.get("n", pd.Series(np.nan, index=wide.index)).tolist(),
+                                     wide.get("mean", pd.Series(np.nan, index=wide.index)).tolist(),
+                                     wide.get("sd", pd.Series(np.nan, index=wide.index)).tolist())
+    cats = by_arm.loc[by_arm["statistic"] == "category"]
+    table = cats.pivot_table(index="category", columns="arm", values="n", aggfunc="sum").reindex(columns=arms)
+    return stats.chi_square_p(table.fillna(0).to_numpy())
 
 
 def display(result: pd.DataFrame, ctx: ReportContext) -> DisplayTable:
@@ -121,7 +87,7 @@ def display(result: pd.DataFrame, ctx: ReportContext) -> DisplayTable:
             row["p"] = fmt_p(r["p_value"].iloc[0], ctx.cfg.alpha) if first else ""
             first = False
             rows.append(row)
-    body = pd.DataFrame(rows)
+    body = pd.DataFrame(rows, columns=["group", "stat"] + [f"a{i}" for i in range(len(arms))] + ["p"])
     columns = [Column("stat", "", align="l", width=2.0)]
     columns += [Column(f"a{i}", f"{a}\n(N={big.get(a, 0)})") for i, a in enumerate(arms)]
     columns.append(Column("p", "p-value"))

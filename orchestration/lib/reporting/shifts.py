@@ -2,8 +2,9 @@
 (normal-range categories, and threshold categories, pilot 14-6.04), and the frequency of low,
 normal and high values during treatment with Fisher's exact test (pilot 14-6.02).
 
-Categories are the codes of the marts (anrind/bnrind, athrind/bthrind); their display order and
-labels come from the study's `nrind_codes`. Records are those of the by-visit summaries.
+Every count comes from a dbt results model (results_lab_shift, results_lab_thr_shift,
+results_lab_nr_freq); here the categories get their display labels and order from the study's
+`nrind_codes`, the frequency table gets its p-values, and both are displayed.
 """
 
 from __future__ import annotations
@@ -13,51 +14,33 @@ import pandas as pd
 
 from orchestration.lib.reporting import stats
 from orchestration.lib.reporting.model import (Column, DisplayTable, ReportContext, fmt_n_pct, fmt_p, n_pct_series,
-                                               pct, spread)
+                                               spread)
 
 MISSING = "Missing"
 
+SHIFT_COLUMNS = ("parcat1", "paramcd", "param", "avisit", "avisitn", "arm", "armn", "baseline", "post", "n", "n_visit",
+                 "pct")
+FREQUENCY_COLUMNS = ("parcat1", "paramcd", "param", "category", "arm", "armn", "n_evaluable", "n_subjects", "pct",
+                     "ctrl_n_subjects", "ctrl_n_evaluable", "compare_to_control")
 
-def _codes(series: pd.Series) -> pd.Series:
-    return series.astype("string").str.strip().replace("", pd.NA)
 
-
-def shift_by_visit(records: pd.DataFrame, ctx: ReportContext, base_col: str, post_col: str) -> pd.DataFrame:
-    """Subjects per parameter x post-baseline visit x arm x baseline category x post category.
-    Records without a post-baseline category are left out; a missing baseline category is its own
-    row ('Missing'). Percentages are of the subjects with a category at that visit in the arm."""
+def shift_table(result: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
+    """A shift table from its results model: subjects per parameter x post-baseline visit x arm x
+    baseline category ('Missing' when the model's baseline is NULL) x post category, with the
+    categories' labels and display order."""
     cfg = ctx.cfg
-    r = records.loc[records["visit_type"] == "post-baseline"].copy()
-    r["baseline"] = _codes(r[base_col]).fillna(MISSING)
-    r["post"] = _codes(r[post_col])
-    r = r.loc[r["post"].notna()]
-    keys = ["parcat1", "paramcd", "param", "visitn", "visit"]
-    counts = r.groupby(keys + ["arm", "baseline", "post"]).usubjid.nunique().rename("n").reset_index()
-    totals = r.groupby(keys + ["arm"]).usubjid.nunique().rename("n_visit").reset_index()
-    cats_base = r.groupby("paramcd")["baseline"].unique()
-    cats_post = r.groupby("paramcd")["post"].unique()
-    frames = []
-    for paramcd, visits in r[keys].drop_duplicates().groupby("paramcd"):
-        grid = (visits.merge(pd.DataFrame({"arm": cfg.arms.names}), how="cross")
-                .merge(pd.DataFrame({"baseline": sorted(cats_base[paramcd], key=cfg.category_rank)}), how="cross")
-                .merge(pd.DataFrame({"post": sorted(cats_post[paramcd], key=cfg.category_rank)}), how="cross"))
-        frames.append(grid)
-    if not frames:
-        return pd.DataFrame(columns=["study", *keys, "arm", "armn", "baseline", "baseline_label", "base_order", "post",
-                                     "post_label", "post_order", "n", "n_visit", "pct"])
-    out = pd.concat(frames, ignore_index=True).merge(counts, on=keys + ["arm", "baseline", "post"], how="left")
-    out = out.merge(totals, on=keys + ["arm"], how="left")
-    out[["n", "n_visit"]] = out[["n", "n_visit"]].fillna(0).astype(int)
-    out["pct"] = [pct(n, d) for n, d in zip(out["n"], out["n_visit"])]
-    out["armn"] = out["arm"].map(cfg.arms.order_of).astype(int)
+    out = result.rename(columns={"avisit": "visit", "avisitn": "visitn"}).copy()
+    out["parcat1"] = out["parcat1"].astype("string").fillna("")
+    out["baseline"] = out["baseline"].astype("string").fillna(MISSING)
     out["baseline_label"] = [MISSING if b == MISSING else cfg.category_label(b) for b in out["baseline"]]
     out["post_label"] = out["post"].map(cfg.category_label)
     out["base_order"] = [cfg.category_rank(None if b == MISSING else b)[0] for b in out["baseline"]]
     out["post_order"] = [cfg.category_rank(p)[0] for p in out["post"]]
     out.insert(0, "study", ctx.study)
-    cols = ["study", *keys, "arm", "armn", "baseline", "baseline_label", "base_order", "post", "post_label",
-            "post_order", "n", "n_visit", "pct"]
-    return out[cols].sort_values(["parcat1", "paramcd", "visitn", "base_order", "baseline", "armn", "post_order"]).reset_index(drop=True)
+    cols = ["study", "parcat1", "paramcd", "param", "visitn", "visit", "arm", "armn", "baseline", "baseline_label",
+            "base_order", "post", "post_label", "post_order", "n", "n_visit", "pct"]
+    return out[cols].sort_values(["parcat1", "paramcd", "visitn", "base_order", "baseline", "armn", "post_order"]
+                                 ).reset_index(drop=True)
 
 
 def display_shift(result: pd.DataFrame, ctx: ReportContext, name: str, title: str, what: str) -> DisplayTable:
@@ -95,45 +78,22 @@ def display_shift(result: pd.DataFrame, ctx: ReportContext, name: str, title: st
         data=result)
 
 
-def frequency_during_treatment(records: pd.DataFrame, ctx: ReportContext, col: str = "anrind") -> pd.DataFrame:
-    """Per parameter and arm: subjects with at least one post-baseline value in each category
-    (a subject can count in several), of the subjects with any post-baseline category; Fisher's
-    exact test of each active arm vs control per category."""
+def frequency(result: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
+    """The 14-6.02 table from its results model (one worst on-treatment record per subject and
+    parameter, counted by category) with Fisher's exact test of each active arm vs control per
+    category, only where the model marks the comparison (`compare_to_control`), else NULL."""
     cfg = ctx.cfg
-    r = records.loc[records["visit_type"] == "post-baseline"].copy()
-    r["cat"] = _codes(r[col])
-    r = r.loc[r["cat"].notna()]
-    keys = ["parcat1", "paramcd", "param"]
-    denom = r.groupby(keys + ["arm"]).usubjid.nunique().rename("n_evaluable").reset_index()
-    counts = r.groupby(keys + ["arm", "cat"]).usubjid.nunique().rename("n_subjects").reset_index()
-    frames = []
-    for _, g in r.groupby("paramcd"):
-        grid = (g[keys].drop_duplicates().merge(pd.DataFrame({"arm": cfg.arms.names}), how="cross")
-                .merge(pd.DataFrame({"cat": sorted(g["cat"].unique(), key=cfg.category_rank)}), how="cross"))
-        frames.append(grid)
-    if not frames:
-        return pd.DataFrame(columns=["study", *keys, "category", "category_label", "category_order", "arm", "armn",
-                                     "n_evaluable", "n_subjects", "pct", "p_value"])
-    out = (pd.concat(frames, ignore_index=True).merge(counts, on=keys + ["arm", "cat"], how="left")
-           .merge(denom, on=keys + ["arm"], how="left"))
-    out[["n_subjects", "n_evaluable"]] = out[["n_subjects", "n_evaluable"]].fillna(0).astype(int)
-    out["pct"] = [pct(n, d) for n, d in zip(out["n_subjects"], out["n_evaluable"])]
-    out["armn"] = out["arm"].map(cfg.arms.order_of).astype(int)
-    out["p_value"] = np.nan
-    control = cfg.arms.control
-    for _, g in out.groupby(["paramcd", "cat"]):
-        c = g.loc[g["arm"] == control]
-        if c.empty:
-            continue
-        xc, nc = int(c["n_subjects"].iloc[0]), int(c["n_evaluable"].iloc[0])
-        for idx, row in g.loc[g["arm"] != control].iterrows():
-            out.at[idx, "p_value"] = stats.fisher_exact_p(int(row["n_subjects"]), int(row["n_evaluable"]), xc, nc)
-    out = out.rename(columns={"cat": "category"})
+    out = result.copy()
+    out["parcat1"] = out["parcat1"].astype("string").fillna("")
+    out["p_value"] = [
+        stats.fisher_exact_p(int(x), int(n), int(xc), int(nc)) if bool(cmp) else np.nan
+        for x, n, xc, nc, cmp in zip(out["n_subjects"], out["n_evaluable"], out["ctrl_n_subjects"],
+                                     out["ctrl_n_evaluable"], out["compare_to_control"])]
     out["category_label"] = out["category"].map(cfg.category_label)
     out["category_order"] = [cfg.category_rank(c)[0] for c in out["category"]]
     out.insert(0, "study", ctx.study)
-    cols = ["study", *keys, "category", "category_label", "category_order", "arm", "armn", "n_evaluable",
-            "n_subjects", "pct", "p_value"]
+    cols = ["study", "parcat1", "paramcd", "param", "category", "category_label", "category_order", "arm", "armn",
+            "n_evaluable", "n_subjects", "pct", "p_value"]
     return out[cols].sort_values(["parcat1", "paramcd", "category_order", "armn"]).reset_index(drop=True)
 
 
@@ -162,7 +122,8 @@ def display_frequency(result: pd.DataFrame, ctx: ReportContext) -> DisplayTable:
         name="t_lab_nr_freq", title="Frequency of normal and abnormal (beyond normal range) laboratory values "
         "during treatment", columns=columns, body=body, group="group",
         test="Fisher's exact test (two-sided), each active arm vs control, per category",
-        footnotes=["n: subjects with at least one post-baseline value in the category (a subject can count in more "
-                   "than one category); evaluable: subjects with at least one post-baseline value.",
+        footnotes=["n: subjects whose worst on-treatment value (the one furthest outside the normal range) is in the "
+                   "category, one value per subject and parameter; evaluable: subjects with such a value (the sum "
+                   "of the categories).",
                    f"* p-value below the study significance level ({ctx.cfg.alpha:g})."],
         data=result)

@@ -62,6 +62,25 @@ def anova_p(groups: Sequence[Sequence[float]]) -> float:
     return float(p)
 
 
+def anova_summary_p(ns: Sequence[float], means: Sequence[float], sds: Sequence[float]) -> float:
+    """One-way ANOVA F-test across groups from each group's n, mean and SD (the same F and p as
+    the test on the values: between-group and within-group sums of squares are functions of
+    them). Empty groups are dropped; a group of one contributes no within-group variance."""
+    rows = [(float(n), float(m), 0.0 if (n <= 1 or _isnan(sd)) else float(sd))
+            for n, m, sd in zip(ns, means, sds) if not _isnan(n) and n > 0 and not _isnan(m)]
+    k = len(rows)
+    total = sum(n for n, _, _ in rows)
+    if k < 2 or total <= k:
+        return NAN
+    grand = sum(n * m for n, m, _ in rows) / total
+    between = sum(n * (m - grand) ** 2 for n, m, _ in rows)
+    within = sum((n - 1) * sd ** 2 for n, _, sd in rows)
+    if within <= 0:
+        return NAN
+    f = (between / (k - 1)) / (within / (total - k))
+    return float(sps.f.sf(f, k - 1, total - k))
+
+
 def ancova(frame: pd.DataFrame, active: str, control: str, arm_col: str = "arm",
            y: str = "chg", covariate: str = "base") -> Comparison:
     """ANCOVA `chg ~ C(arm) + base` on the records of one active arm and the control arm."""

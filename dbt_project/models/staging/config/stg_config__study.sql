@@ -40,7 +40,11 @@ settings as (
         {{ col_cast(st, 'lab_threshold_low_factor', 'double') }} as lab_threshold_low_factor,
         {{ col_cast(st, 'lab_threshold_high_factor', 'double') }} as lab_threshold_high_factor,
         {{ col_text(st, 'eot_avisit') }} as eot_avisit,
-        {{ col_cast(st, 'eot_avisitn', 'integer') }} as eot_avisitn
+        {{ col_cast(st, 'eot_avisitn', 'integer') }} as eot_avisitn,
+        {{ col_cast(st, 'lab_worst_ontrt_avisitn_from', 'integer') }} as lab_worst_ontrt_avisitn_from,
+        {{ col_cast(st, 'lab_worst_ontrt_avisitn_to', 'integer') }} as lab_worst_ontrt_avisitn_to,
+        {{ col_cast(st, 'lab_worst_ontrt_uln_factor', 'double') }} as lab_worst_ontrt_uln_factor,
+        {{ col_cast(st, 'lab_worst_ontrt_lln_factor', 'double') }} as lab_worst_ontrt_lln_factor
     from {{ source_or_empty('raw', 'cfg_settings') }}
 
 ),
@@ -52,7 +56,10 @@ subject_rules as (
         {{ col_text(sr, 'ds_disposition_category') }} as ds_disposition_category,
         {{ col_text(sr, 'ds_completed_decod') }} as ds_completed_decod,
         {{ col_text(sr, 'height_testcd') }} as height_testcd,
-        {{ col_text(sr, 'weight_testcd') }} as weight_testcd
+        {{ col_text(sr, 'weight_testcd') }} as weight_testcd,
+        {{ col_cast(sr, 'height_visitnum', 'double') }} as height_visitnum,
+        {{ col_cast(sr, 'weight_visitnum', 'double') }} as weight_visitnum,
+        {{ col_cast(sr, 'body_decimals', 'integer') }} as body_decimals
     from {{ source_or_empty('raw', 'cfg_subject_rules') }}
 
 ),
