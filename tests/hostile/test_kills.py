@@ -124,6 +124,7 @@ def test_kills_leave_published_snapshot_intact_and_are_marked_failed(published_w
     ws = published_ws
     published = _sha(ws.published)
     killed = []
+    finished: set[str] = set()  # runs whose kill came after their publish (they may have succeeded)
     previous = None
     while previous is None:  # the run that published; every kill comes after it
         previous = _started_steps(ws.dagster_home)[0]
@@ -132,8 +133,15 @@ def test_kills_leave_published_snapshot_intact_and_are_marked_failed(published_w
         run_id = _kill_at(ws, step, delay, sig, previous)
         previous = run_id
         killed.append(run_id)
-        assert _sha(ws.published) == published, f"published snapshot changed by a kill at {step}+{delay}s"
-        if sig == signal.SIGKILL:
+        now = _sha(ws.published)
+        if now != published:
+            # a kill that lands after the atomic switch finds the run's whole snapshot published
+            assert step == "published__warehouse", f"published snapshot changed by a kill at {step}+{delay}s"
+            snapshots = sorted((ws.warehouse / "published" / "snapshots").glob("*.duckdb"))
+            assert run_id in snapshots[-1].name and _sha(snapshots[-1]) == now
+            published = now
+            finished.add(run_id)
+        elif sig == signal.SIGKILL:
             assert _sha(ws.state) == state, f"working state changed by a kill at {step}+{delay}s"
 
     stop, seen = threading.Event(), {"reads": 0, "failed": 0, "partial": 0, "errors": []}
@@ -151,5 +159,6 @@ def test_kills_leave_published_snapshot_intact_and_are_marked_failed(published_w
 
     with dg.DagsterInstance.from_config(str(ws.dagster_home)) as instance:
         statuses = {r: instance.get_run_by_id(r).status for r in killed}
-    assert all(s in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED) for s in statuses.values()), statuses
-    assert sum(s == dg.DagsterRunStatus.FAILURE for s in statuses.values()) >= 9
+    stopped = (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED)
+    assert all(s in stopped for r, s in statuses.items() if r not in finished), statuses
+    assert sum(s == dg.DagsterRunStatus.FAILURE for s in statuses.values()) >= 8, statuses
