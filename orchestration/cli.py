@@ -26,18 +26,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration.lib import paths
-from orchestration.lib.progress import Progress, RunLog
+from orchestration.lib.progress import Progress, RunLog, stage_of
 from orchestration.lib.runtime import prepare_environment
+
+# the summary's stage lines, in pipeline order
+STAGE_LABELS = {"ingest": "1 ingest raw feeds", "dbt": "2 dbt build (staging, marts, dbt tests)",
+                "checks": "3 quality checks", "tables": "4 safety tables and figures", "publish": "5 publish"}
 
 
 def _stage(step_key: str) -> str:
-    if step_key.startswith("raw__"):
-        return "1 ingest raw feeds"
-    if "dbt" in step_key:
-        return "2 dbt build (staging, marts, dbt tests)"
-    if step_key.startswith("reports__"):
-        return "4 safety tables and figures"
-    return "3 quality checks"
+    return STAGE_LABELS[stage_of(step_key)]
 
 
 def _step_durations(instance, run_id: str) -> dict[str, float]:

@@ -17,7 +17,7 @@ from typing import TextIO
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
-STAGES = {"ingest": "ingest", "dbt": "dbt", "checks": "checks", "tables": "tables", "publish": "publish"}
+STAGES = ("ingest", "dbt", "checks", "tables", "publish")
 
 
 def stage_of(step_key: str) -> str:
