@@ -20,10 +20,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from orchestration.lib.feeds import FeedFile, read_feed
-from orchestration.lib.raw_loader import load_feed
-from orchestration.lib.studies import get_study
-from orchestration.lib.warehouse import connect
+from safety_warehouse.feeds import FeedFile, read_feed
+from safety_warehouse.raw_loader import load_feed
+from safety_warehouse.studies import get_study
+from safety_warehouse.warehouse import connect
 
 
 def _scaled(table: pa.Table, scale: int) -> pa.Table:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from expectations.catalogue import Rule, Target, cdisc_terminology
 
 if TYPE_CHECKING:
-    from orchestration.lib.study_model import QualityConfig, StudyConfig
+    from safety_warehouse.study_model import QualityConfig, StudyConfig
 
 BATCH = "\x00batch\x00"  # placeholder for the batch in generated SQL
 RECORD = "_record"  # batch column holding the record key
@@ -46,7 +46,7 @@ NUMBER_REGEX = r"[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?"
 
 @dataclass
 class StudySettings:
-    """What a study's validated configuration (orchestration.lib.study_model: study.yml and
+    """What a study's validated configuration (safety_warehouse.study_model: study.yml and
     quality.yml, read once) contributes to its rules."""
 
     study: str
@@ -95,7 +95,7 @@ class StudySettings:
 
 
 def load_settings(study: str, studyid: str | None = None) -> StudySettings:
-    from orchestration.lib.study_model import load_study
+    from safety_warehouse.study_model import load_study
 
     config = load_study(study)
     return StudySettings(study=study, studyid=studyid or config.studyid, config=config)

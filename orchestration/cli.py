@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestration.lib import paths
+from safety_warehouse import paths
 from orchestration.lib.progress import Progress, RunLog, stage_of
 from orchestration.lib.runtime import prepare_environment
 
@@ -91,7 +91,7 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False,
 
     from orchestration.defs.pipeline import PIPELINE_JOB
     from orchestration.lib.run_monitor import mark_dead_runs_failed, process_tags
-    from orchestration.lib.studies import study_names
+    from safety_warehouse.studies import study_names
 
     t_import = time.perf_counter()
     from orchestration.definitions import defs
@@ -193,7 +193,7 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False,
                                 f"blocking check failed: {data.asset_key.to_user_string()} {data.check_name}")
                 for line in summary.failures:
                     say(f"  {line}")
-    from orchestration.lib.publish import published_path
+    from safety_warehouse.publish import published_path
 
     print(f"\npublished: {published_path()} (for SQL readers; replaced only by a complete run)")
     print(f"outputs:   {paths.outputs_dir()}")
@@ -202,8 +202,8 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False,
 
 
 def _published_or_exit(run: str | None = None, working: bool = False) -> Path:
-    from orchestration.lib.publish import published_path
-    from orchestration.lib.warehouse import run_file
+    from safety_warehouse.publish import published_path
+    from safety_warehouse.warehouse import run_file
 
     if working:
         path = paths.state_path()
@@ -271,7 +271,7 @@ def shell(path: Path) -> int:
 def snapshots() -> int:
     import duckdb
 
-    from orchestration.lib.publish import list_snapshots, published_path
+    from safety_warehouse.publish import list_snapshots, published_path
 
     kept = list_snapshots()
     if not kept:
@@ -296,9 +296,9 @@ def snapshots() -> int:
 
 
 def retire(study: str, domain: str) -> int:
-    from orchestration.lib.raw_loader import retire_domain
-    from orchestration.lib.studies import get_study
-    from orchestration.lib.warehouse import state_transaction
+    from safety_warehouse.raw_loader import retire_domain
+    from safety_warehouse.studies import get_study
+    from safety_warehouse.warehouse import state_transaction
 
     domain = domain.lower()
     feed = get_study(study).feeds().get(domain)
@@ -413,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "snapshots":
             return snapshots()
         if args.command == "rollback":
-            from orchestration.lib.publish import rollback
+            from safety_warehouse.publish import rollback
 
             target = rollback(args.to)
             print(f"published warehouse now points at the snapshot of run {target.run_id} ({target.name})")
@@ -427,9 +427,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except Exception as exc:  # a clear message for everything a user can cause; no traceback
-        from orchestration.lib.publish import RollbackError
-        from orchestration.lib.studies import StudyConfigError
-        from orchestration.lib.warehouse import WriterBusy
+        from safety_warehouse.publish import RollbackError
+        from safety_warehouse.studies import StudyConfigError
+        from safety_warehouse.warehouse import WriterBusy
 
         known = (CommandError, RollbackError, StudyConfigError, WriterBusy, FileNotFoundError)
         try:

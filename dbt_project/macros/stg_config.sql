@@ -3,7 +3,7 @@
 
     columns: list of [key, type] or [key, type, alias]; type is an SQL type, 'text' (trimmed,
     blank -> NULL) or 'flag' (boolean). The table holds the validated configuration with its
-    defaults filled in (orchestration/lib/study_model.py): this only renames and casts. Rows are tied to the study's STUDYID through raw.cfg_study so models
+    defaults filled in (safety_warehouse/study_model.py): this only renames and casts. Rows are tied to the study's STUDYID through raw.cfg_study so models
     join configuration on studyid like any SDTM data.
 -#}
 {% macro stg_config(table, columns) -%}

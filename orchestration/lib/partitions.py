@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.lib.studies import study_names
+from safety_warehouse.studies import study_names
 
 
 def study_partitions() -> dg.StaticPartitionsDefinition:

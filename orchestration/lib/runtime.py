@@ -28,7 +28,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from orchestration.lib import paths
+from safety_warehouse import paths
 
 PROFILE_VAR = "SAFETY_DAGSTER_PROFILE"
 DEFAULT_PROFILE = "local"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib import paths
+from safety_warehouse import paths
 
 CLI = str(Path(sys.executable).parent / "safety-warehouse")
 

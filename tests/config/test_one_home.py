@@ -11,11 +11,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib.publish import warehouse_snapshot
-from orchestration.lib.raw_loader import current_data_snapshot
-from orchestration.lib.reporting.config import ReportConfig
-from orchestration.lib.study_config import publish_config
-from orchestration.lib.study_model import load_study, validate_study
+from safety_warehouse.publish import warehouse_snapshot
+from safety_warehouse.raw_loader import current_data_snapshot
+from safety_reports.config import ReportConfig
+from safety_warehouse.study_config import publish_config
+from safety_warehouse.study_model import load_study, validate_study
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_MODELS = PROJECT_ROOT / "dbt_project" / "models" / "staging" / "config"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.study_model import StudyConfig, StudyConfigError, load_study
+from safety_warehouse.study_model import StudyConfig, StudyConfigError, load_study
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PILOT = PROJECT_ROOT / "studies" / "cdiscpilot01"
@@ -121,7 +121,7 @@ def test_study_must_match_its_folder(studies):
 
 
 def test_a_minimal_configuration_gets_every_default():
-    from orchestration.lib.study_model import validate_study
+    from safety_warehouse.study_model import validate_study
 
     cfg = validate_study({"study": "m", "studyid": "M01"})
     assert cfg.title == "m"

@@ -10,7 +10,7 @@ import shutil
 import duckdb
 import pytest
 
-from orchestration.lib import paths
+from safety_warehouse import paths
 
 PILOT = paths.PROJECT_ROOT / "data" / "raw" / "cdiscpilot01"
 

@@ -6,7 +6,7 @@ import pyarrow.parquet as pq
 import pyreadstat
 import pytest
 
-from orchestration.lib import paths
+from safety_warehouse import paths
 
 PILOT = paths.PROJECT_ROOT / "data" / "raw" / "cdiscpilot01"
 

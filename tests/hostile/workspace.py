@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib import paths
+from safety_warehouse import paths
 
 PILOT = paths.PROJECT_ROOT / "data" / "raw" / "cdiscpilot01"
 STUDY = "cdiscpilot01"

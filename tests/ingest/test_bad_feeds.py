@@ -11,9 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.lib.feeds import FeedError, FeedFile
-from orchestration.lib.raw_loader import load_feed
-from orchestration.lib.warehouse import connect
+from safety_warehouse.feeds import FeedError, FeedFile
+from safety_warehouse.raw_loader import load_feed
+from safety_warehouse.warehouse import connect
 
 PILOT = Path(__file__).resolve().parents[2] / "data" / "raw" / "cdiscpilot01"
 STUDYID = "CDISCPILOT01"
@@ -312,7 +312,7 @@ def test_error_names_the_records(warehouse, study_dir):
 
 
 def test_two_files_for_one_domain(study_dir):
-    from orchestration.lib.feeds import discover_feeds
+    from safety_warehouse.feeds import discover_feeds
 
     shutil.copy(PILOT / "dm.xpt", study_dir / "dm.xpt")
     (study_dir / "dm.csv").write_text("STUDYID\n")

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from orchestration.lib import paths
+from safety_warehouse import paths
 
 
 def _raw_copy(tmp_path, monkeypatch):

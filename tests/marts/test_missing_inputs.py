@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.lib.reporting.config import ReportConfig
-from orchestration.lib.study_config import publish_config
-from orchestration.lib.study_model import validate_study
+from safety_reports.config import ReportConfig
+from safety_warehouse.study_config import publish_config
+from safety_warehouse.study_model import validate_study
 
 
 def test_models_build_without_optional_variables_and_domains(dbt_warehouse, tmp_path):

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from orchestration.lib import paths, runtime
+from safety_warehouse import paths
+from orchestration.lib import runtime
 
 BIN = Path(sys.executable).parent
 PG_VARS = ("SAFETY_PG_HOST", "SAFETY_PG_PORT", "SAFETY_PG_USER", "SAFETY_PG_PASSWORD", "SAFETY_PG_DB")

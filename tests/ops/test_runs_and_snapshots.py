@@ -14,7 +14,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.lib import paths
+from safety_warehouse import paths
 
 
 @pytest.fixture()
@@ -46,7 +46,7 @@ def test_dead_run_is_marked_failed_and_live_run_is_not():
 
 
 def test_writer_lock_queues_a_second_writer(warehouse_dir):
-    from orchestration.lib.warehouse import WriterBusy, writer_lock
+    from safety_warehouse.warehouse import WriterBusy, writer_lock
 
     order = []
     with writer_lock():
@@ -67,7 +67,7 @@ def test_writer_lock_queues_a_second_writer(warehouse_dir):
 
 
 def test_run_file_becomes_the_state_only_at_its_end(warehouse_dir):
-    from orchestration.lib.warehouse import begin_run_file, commit_run_file, connect
+    from safety_warehouse.warehouse import begin_run_file, commit_run_file, connect
 
     state = paths.state_path()
     with connect(path=begin_run_file("r1")) as con:
@@ -87,8 +87,8 @@ def test_run_file_becomes_the_state_only_at_its_end(warehouse_dir):
 
 
 def _publish(run_id: str, value: int) -> None:
-    from orchestration.lib.publish import publish_warehouse
-    from orchestration.lib.warehouse import begin_run_file, commit_run_file, connect
+    from safety_warehouse.publish import publish_warehouse
+    from safety_warehouse.warehouse import begin_run_file, commit_run_file, connect
 
     path = begin_run_file(run_id)
     with connect(path=path) as con:
@@ -103,7 +103,7 @@ def _publish(run_id: str, value: int) -> None:
 
 def _published_value() -> int:
     """Read by another process, as an analyst would (DuckDB reuses a file already open in this one)."""
-    from orchestration.lib.publish import published_path
+    from safety_warehouse.publish import published_path
 
     out = subprocess.run([sys.executable, "-c", "import duckdb, sys; print(duckdb.connect(sys.argv[1], "
                           "read_only=True).execute('select value from marts.v').fetchone()[0])",
@@ -112,7 +112,7 @@ def _published_value() -> int:
 
 
 def test_snapshots_are_kept_listed_and_rolled_back(warehouse_dir, monkeypatch):
-    from orchestration.lib.publish import RollbackError, list_snapshots, published_path, rollback
+    from safety_warehouse.publish import RollbackError, list_snapshots, published_path, rollback
 
     monkeypatch.setenv("SAFETY_KEEP_SNAPSHOTS", "3")
     for i in range(1, 5):

@@ -1,7 +1,7 @@
 """Fixtures for the data-quality tests.
 
 - `pilot`: the bundled CDISC Pilot 01 feeds loaded into a temporary warehouse (raw layer, as
-  orchestration.lib.bootstrap does) and every raw suite validated once, findings recorded.
+  safety_warehouse.bootstrap does) and every raw suite validated once, findings recorded.
 - `subset`: a few pilot subjects written as small feeds into a temporary raw folder, loaded
   into a base warehouse; the bad-feed corpus copies that warehouse for each case.
 """
@@ -25,7 +25,7 @@ def pilot(tmp_path_factory) -> Validated:
 
 @pytest.fixture(scope="session")
 def subset(tmp_path_factory) -> Subset:
-    from orchestration.lib.feeds import discover_feeds, read_feed
+    from safety_warehouse.feeds import discover_feeds, read_feed
 
     root = tmp_path_factory.mktemp("quality_subset")
     raw_dir = root / "raw" / STUDY

@@ -1,7 +1,7 @@
 """Helpers of the data-quality tests (fixtures in conftest.py).
 
 - `pilot`: the bundled CDISC Pilot 01 feeds loaded into a temporary warehouse (raw layer, as
-  orchestration.lib.bootstrap does) and every raw suite validated once, findings recorded.
+  safety_warehouse.bootstrap does) and every raw suite validated once, findings recorded.
 - `subset`: a few pilot subjects written as small feeds into a temporary raw folder, loaded
   into a base warehouse; the bad-feed corpus copies that warehouse for each case.
 """
@@ -26,11 +26,11 @@ RAW_TARGETS = ["raw.dm", "raw.ae", "raw.suppae", "raw.ds", "raw.ex", "raw.sv", "
 
 def load_folder(db: Path, raw_study_dir: Path) -> None:
     """Publish the study configuration and load every feed of a study folder (the bootstrap path)."""
-    from orchestration.lib.feeds import discover_feeds
-    from orchestration.lib.raw_loader import load_feed
-    from orchestration.lib.study_model import load_study
-    from orchestration.lib.study_config import publish_config
-    from orchestration.lib.warehouse import connect
+    from safety_warehouse.feeds import discover_feeds
+    from safety_warehouse.raw_loader import load_feed
+    from safety_warehouse.study_model import load_study
+    from safety_warehouse.study_config import publish_config
+    from safety_warehouse.warehouse import connect
 
     config = load_study(STUDY)
     with connect(path=db) as con:
@@ -49,8 +49,8 @@ class Validated:
 
 
 def validate(db: Path, targets: list[str], run_id: str, record: bool = True, docs_dir: Path | None = None) -> Validated:
-    from orchestration.lib.quality import findings
-    from orchestration.lib.quality.runner import QualitySession
+    from safety_warehouse.quality import findings
+    from safety_warehouse.quality.runner import QualitySession
 
     session = QualitySession(run_id, db=db, docs_dir=docs_dir, build_docs=docs_dir is not None)
     out = Validated(db=db)
@@ -69,8 +69,8 @@ def validate(db: Path, targets: list[str], run_id: str, record: bool = True, doc
 
 def pick_subjects(n: int = 4) -> list[str]:
     """The first n randomised pilot subjects that have adverse events (deterministic)."""
-    from orchestration.lib.feeds import FeedFile, read_feed
-    from orchestration.lib.study_model import load_study
+    from safety_warehouse.feeds import FeedFile, read_feed
+    from safety_warehouse.study_model import load_study
 
     not_randomised = {i.armcd for i in load_study(STUDY).not_randomised}
     dm = read_feed(FeedFile(STUDY, "dm", PILOT_RAW / "dm.xpt")).table.to_pylist()

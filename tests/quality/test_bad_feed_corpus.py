@@ -27,10 +27,10 @@ def fingerprint(db, skip: str | None = None) -> dict[str, tuple]:
 
 def _load(case: Case, subset, tmp_path):
     """Write the case's feed in a copy of the study folder and load it into a copy of the base warehouse."""
-    from orchestration.lib.feeds import FeedFile
-    from orchestration.lib.raw_loader import load_feed
-    from orchestration.lib.study_model import load_study
-    from orchestration.lib.warehouse import connect
+    from safety_warehouse.feeds import FeedFile
+    from safety_warehouse.raw_loader import load_feed
+    from safety_warehouse.study_model import load_study
+    from safety_warehouse.warehouse import connect
 
     folder = tmp_path / "raw" / STUDY
     folder.mkdir(parents=True)
@@ -57,7 +57,7 @@ def test_corpus_is_large_enough():
 
 @pytest.mark.parametrize("case", [c for c in _params() if c.values[0].feed_error])
 def test_structural_fault_is_refused_and_tables_stay(case: Case, subset, tmp_path):
-    from orchestration.lib.feeds import FeedError
+    from safety_warehouse.feeds import FeedError
 
     before = fingerprint(subset.base.db)
     with pytest.raises(FeedError) as err:

@@ -30,7 +30,7 @@ def _job():
     from orchestration.defs.ingest.assets import build_raw_assets, study_config
     from orchestration.defs.quality.checks import build_checks
     from orchestration.lib.partitions import study_partitions
-    from orchestration.lib.warehouse import connect
+    from safety_warehouse.warehouse import connect
 
     @dg.asset(key=["reports", "dq_downstream_probe"], deps=[dg.AssetKey(["raw", "ae"])],
               partitions_def=study_partitions())

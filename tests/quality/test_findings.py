@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from expectations import catalogue
-from orchestration.lib.quality.findings import record
-from orchestration.lib.quality.runner import Finding, RuleResult, SuiteRun
+from safety_warehouse.quality.findings import record
+from safety_warehouse.quality.runner import Finding, RuleResult, SuiteRun
 
 RULE = "LB-LBCAT-POPULATED"
 OTHER = "LB-STRESC-QUALIFIED"

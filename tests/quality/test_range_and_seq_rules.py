@@ -8,7 +8,7 @@ import pytest
 
 from expectations import catalogue
 from expectations.checks import BATCH, StudySettings, batch_query, compile_rule
-from orchestration.lib.study_model import validate_study
+from safety_warehouse.study_model import validate_study
 
 STUDYID = "STUDY-A"
 

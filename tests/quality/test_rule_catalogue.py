@@ -148,7 +148,7 @@ def test_the_age_range_has_one_default_that_a_study_may_replace():
     s = load_settings("cdiscpilot01")
     default = catalogue.rule("DM-AGE-PLAUSIBLE").params["default_ranges"]
     assert s.ranges("dm", default)["AGE"] == {"unit": "YEARS", "low": 0, "high": 120}
-    from orchestration.lib.study_model import QualityConfig
+    from safety_warehouse.study_model import QualityConfig
 
     quality = QualityConfig.model_validate({"plausible_ranges": {"dm": {"AGE": {"unit": "YEARS", "low": 18,
                                                                                 "high": 90}}}})

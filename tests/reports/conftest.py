@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import report_fixtures as fixtures
 
-from orchestration.lib.reporting.config import ReportConfig
-from orchestration.lib.reporting.data import big_n, population
-from orchestration.lib.reporting.model import ReportContext
+from safety_reports.config import ReportConfig
+from safety_reports.data import big_n, population
+from safety_reports.model import ReportContext
 
 
 def pytest_configure(config):

@@ -327,7 +327,7 @@ def write_warehouse(path, study: str = STUDY) -> None:
     """A DuckDB file with the fixture marts and a load log (for the data snapshot)."""
     import duckdb
 
-    from orchestration.lib.raw_loader import LOAD_LOG_DDL
+    from safety_warehouse.raw_loader import LOAD_LOG_DDL
 
     con = duckdb.connect(str(path))
     try:

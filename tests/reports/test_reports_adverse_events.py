@@ -11,7 +11,7 @@ import pytest
 from scipy import stats as sps
 
 import report_fixtures as fixtures
-from orchestration.lib.reporting import adverse_events as aes
+from safety_reports import adverse_events as aes
 
 
 @pytest.fixture()

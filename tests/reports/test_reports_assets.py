@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 
 import report_fixtures as fixtures
-from orchestration.lib.reporting import build as report_build
-from orchestration.lib.reporting.catalog import (INDEX_ASSET, REPORT_ASSETS, expected_output_files, figure_names,
+from safety_reports import build as report_build
+from safety_reports.catalog import (INDEX_ASSET, REPORT_ASSETS, expected_output_files, figure_names,
                                                  table_names)
-from orchestration.lib.reporting.store import replace_study_rows
+from safety_reports.index import build_index
+from safety_reports.store import replace_study_rows
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,7 @@ def built(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         env = fixtures.make_env(tmp_path_factory.mktemp("reports_built"), mp)
         results = {a.name: report_build.build(a.name, fixtures.STUDY) for a in REPORT_ASSETS}
-        results[INDEX_ASSET] = report_build.build(INDEX_ASSET, fixtures.STUDY)
+        results[INDEX_ASSET] = build_index(fixtures.STUDY)
         yield env, results
 
 
@@ -165,7 +166,7 @@ def test_study_without_events_labs_or_vitals_still_builds(env):
     con.close()
     for a in REPORT_ASSETS:
         report_build.build(a.name, fixtures.STUDY)
-    report_build.build(INDEX_ASSET, fixtures.STUDY)
+    build_index(fixtures.STUDY)
     assert all(p.exists() for p in expected_output_files(fixtures.STUDY))
     con = duckdb.connect(str(env.warehouse), read_only=True)
     try:

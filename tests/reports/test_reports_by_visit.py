@@ -12,7 +12,7 @@ import pytest
 import statsmodels.formula.api as smf
 from scipy import stats as sps
 
-from orchestration.lib.reporting import by_visit as bv
+from safety_reports import by_visit as bv
 
 
 @pytest.fixture()

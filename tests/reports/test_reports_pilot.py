@@ -15,11 +15,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.lib.reporting import adverse_events as aes
-from orchestration.lib.reporting import by_visit as bv
-from orchestration.lib.reporting import demographics, shifts
-from orchestration.lib.reporting.build import RESULT_COLUMNS, Session, build
-from orchestration.lib.reporting.data import is_yes
+from safety_reports import adverse_events as aes
+from safety_reports import by_visit as bv
+from safety_reports import demographics, shifts
+from safety_reports.build import Session, build
+from safety_reports.results import RESULT_COLUMNS
+from safety_reports.data import is_yes
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +37,7 @@ def pilot(pipeline, tmp_path_factory):
     saved = {k: os.environ.get(k) for k in ("SAFETY_WAREHOUSE_DB", "SAFETY_OUTPUTS_DIR")}
     os.environ.update(SAFETY_WAREHOUSE_DB=env["SAFETY_WAREHOUSE_DB"], SAFETY_OUTPUTS_DIR=env["SAFETY_OUTPUTS_DIR"])
     session = Session.open("test", STUDY, ("fct_adverse_event", "fct_lab_result", "mart_ae_subject"),
-                           results=tuple(RESULT_COLUMNS))
+                           results=RESULT_COLUMNS)
     yield session
     for k, v in saved.items():
         if v is None:

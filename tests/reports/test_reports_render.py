@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from orchestration.lib.reporting import adverse_events as aes
-from orchestration.lib.reporting import by_visit as bv
-from orchestration.lib.reporting import render
-from orchestration.lib.reporting.model import Column, DisplayTable
+from safety_reports import adverse_events as aes
+from safety_reports import by_visit as bv
+from safety_reports import render
+from safety_reports.model import Column, DisplayTable
 
 
 def rtf_text(raw: str) -> str:
@@ -122,7 +122,7 @@ def test_display_table_requires_its_columns():
 
 
 def test_failed_render_leaves_previous_file_and_no_temporary(tmp_path):
-    from orchestration.lib.reporting.render import atomic_output, write_text_atomic
+    from safety_reports.render import atomic_output, write_text_atomic
 
     target = tmp_path / "t_x.html"
     write_text_atomic(target, "first")

@@ -11,7 +11,7 @@ import statsmodels.formula.api as smf
 from scipy import stats as sps
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from orchestration.lib.reporting import stats
+from safety_reports import stats
 
 
 def test_fisher_2x2_matches_scipy_and_hand_value():

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from orchestration.lib.reporting import demographics, findings, liver, shifts, stats
+from safety_reports import demographics, findings, liver, shifts, stats
 
 
 # --------------------------------------------------------------------------- demographics

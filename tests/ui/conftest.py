@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib import paths
+from safety_warehouse import paths
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

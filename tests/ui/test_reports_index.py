@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration.lib.reporting import expected_output_files
+from safety_reports import expected_output_files
 
 STUDY = "cdiscpilot01"
 

@@ -4,7 +4,7 @@ The set of domain assets is the union of what the study folders hold (`data/raw/
 so a new domain or a new study needs no code. `raw/delivery` checks a study's landing folder as a
 whole first (file names, one file per domain, symbolic links, domains loaded before and now missing,
 retirements); each domain asset then loads its domain for the run's study partition into
-`raw.<domain>` through `orchestration.lib.raw_loader`, which refuses a malformed feed before
+`raw.<domain>` through `safety_warehouse.raw_loader`, which refuses a malformed feed before
 touching the table. A bad file fails its own study's run with a message naming the file and the
 rule; other studies and the definitions are not affected.
 """
@@ -15,13 +15,13 @@ import time
 import dagster as dg
 
 from orchestration.defs.warehouse import RESOURCE_KEY
-from orchestration.lib import paths
-from orchestration.lib.feeds import FeedError
+from safety_warehouse import paths
+from safety_warehouse.feeds import FeedError
 from orchestration.lib.partitions import study_partitions
-from orchestration.lib.raw_loader import last_loads, load_feed
-from orchestration.lib.studies import StudyConfigError, all_domains, get_study
-from orchestration.lib.study_config import publish_config
-from orchestration.lib.warehouse import connect, qualified
+from safety_warehouse.raw_loader import last_loads, load_feed
+from safety_warehouse.studies import StudyConfigError, all_domains, get_study
+from safety_warehouse.study_config import publish_config
+from safety_warehouse.warehouse import connect, qualified
 
 RAW_GROUP = "raw"
 STUDY_CONFIG_KEY = dg.AssetKey(["raw", "study_config"])

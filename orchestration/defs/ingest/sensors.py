@@ -6,8 +6,8 @@ import json
 
 import dagster as dg
 
-from orchestration.lib.feeds import file_digest
-from orchestration.lib.studies import get_study, study_names
+from safety_warehouse.feeds import file_digest
+from safety_warehouse.studies import get_study, study_names
 
 from orchestration.defs.pipeline import PIPELINE_JOB
 

@@ -5,7 +5,7 @@ import logging
 import dagster as dg
 
 from orchestration.lib.runtime import WRITER_TAG
-from orchestration.lib.studies import study_names
+from safety_warehouse.studies import study_names
 
 PIPELINE_JOB = "safety_pipeline"
 

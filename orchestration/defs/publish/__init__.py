@@ -1,9 +1,9 @@
-"""The published warehouse snapshot, downstream of every other asset (see orchestration.lib.publish)."""
+"""The published warehouse snapshot, downstream of every other asset (see safety_warehouse.publish)."""
 
 import dagster as dg
 
 from orchestration.defs.warehouse import RESOURCE_KEY
-from orchestration.lib.publish import publish_warehouse
+from safety_warehouse.publish import publish_warehouse
 
 PUBLISHED_KEY = dg.AssetKey(["published", "warehouse"])
 

@@ -114,9 +114,9 @@ def check_results(rules: list[Rule], runs: list, *, gx_seconds: float, fallback_
 
 def run_suite(context, target_name: str, rules: list[Rule]) -> list:
     """Validate the run's study (or every study in the table) and record the findings."""
-    from orchestration.lib.quality import findings
-    from orchestration.lib.quality.runner import session_for, study_ids
-    from orchestration.lib.warehouse import connect
+    from safety_warehouse.quality import findings
+    from safety_warehouse.quality.runner import session_for, study_ids
+    from safety_warehouse.warehouse import connect
 
     target = catalogue.targets()[target_name]
     session = session_for(context.run.run_id)
@@ -163,7 +163,7 @@ def build_suite_check(target: Target, rules: list[Rule], known_assets: set[tuple
 
 
 def _raw_domains() -> set[str]:
-    from orchestration.lib.studies import all_domains
+    from safety_warehouse.studies import all_domains
 
     try:
         return set(all_domains())

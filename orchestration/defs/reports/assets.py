@@ -8,10 +8,10 @@ import dagster as dg
 
 from orchestration.defs.warehouse import RESOURCE_KEY
 from orchestration.lib.partitions import study_partitions
-from orchestration.lib.reporting.catalog import INDEX_ASSET, INDEX_FILE, REPORT_ASSETS, ReportAsset
+from safety_reports.catalog import INDEX_ASSET, INDEX_FILE, REPORT_ASSETS, ReportAsset
 
 if TYPE_CHECKING:
-    from orchestration.lib.reporting.build import BuildResult
+    from safety_reports.build import BuildResult
 
 GROUP = "reports"
 
@@ -31,7 +31,8 @@ def _metadata(result: "BuildResult") -> dict:
 
 
 def _report_asset(spec: ReportAsset) -> dg.AssetsDefinition:
-    deps = ([dg.AssetKey(["marts", m]) for m in spec.marts] + [dg.AssetKey(["results", r]) for r in spec.results]
+    marts = dict.fromkeys(("dim_subject",) + spec.marts)
+    deps = ([dg.AssetKey(["marts", m]) for m in marts] + [dg.AssetKey(["results", r]) for r in spec.results]
             + [dg.AssetKey([GROUP, a]) for a in spec.after])
     tables = ", ".join(f"reports.{t}" for t in spec.tables)
     figures = ", ".join(spec.figures)
@@ -46,7 +47,7 @@ def _report_asset(spec: ReportAsset) -> dg.AssetsDefinition:
         description=f"{spec.description} Writes {tables}" + (f" and figures {figures}." if figures else "."),
     )
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        from orchestration.lib.reporting.build import build  # statistics and rendering load only when run
+        from safety_reports.build import build  # statistics and rendering load only when run
 
         result = build(spec.name, context.partition_key)
         context.log.info(f"{spec.name} for {context.partition_key}: {result.rows} in {result.seconds:.1f}s")
@@ -67,9 +68,9 @@ def _index_asset() -> dg.AssetsDefinition:
                     "of the study (from reports.output_manifest).",
     )
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        from orchestration.lib.reporting.build import build
+        from safety_reports.index import build_index
 
-        result = build(INDEX_ASSET, context.partition_key)
+        result = build_index(context.partition_key)
         return dg.MaterializeResult(metadata={
             "index": dg.MetadataValue.path(str(result.files[0])),
             "seconds": dg.MetadataValue.float(round(result.seconds, 2)),

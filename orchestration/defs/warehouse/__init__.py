@@ -15,15 +15,15 @@ from typing import Any
 import dagster as dg
 from pydantic import PrivateAttr
 
-from orchestration.lib import paths
+from safety_warehouse import paths
 from orchestration.lib.run_monitor import mark_dead_runs_failed, process_tags
-from orchestration.lib.warehouse import begin_run_file, commit_run_file, writer_lock
+from safety_warehouse.warehouse import begin_run_file, commit_run_file, writer_lock
 
 RESOURCE_KEY = "warehouse"
 
 
 class RunWarehouse(dg.ConfigurableResource):
-    """The private DuckDB file of the run in progress (see orchestration.lib.warehouse)."""
+    """The private DuckDB file of the run in progress (see safety_warehouse.warehouse)."""
 
     _lock: Any = PrivateAttr(default=None)
     _run_id: str = PrivateAttr(default="")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.lib import paths
+from safety_warehouse import paths
 
 # files whose change makes the parsed manifest stale
 _SOURCE_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}

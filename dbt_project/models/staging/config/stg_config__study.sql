@@ -1,7 +1,7 @@
 {#-
     One row per study: the top-level values and every single-mapping section of study.yml, renamed
     and cast. The values were validated and their defaults filled in before they were published
-    (orchestration/lib/study_model.py), so nothing is defaulted here.
+    (safety_warehouse/study_model.py), so nothing is defaulted here.
 -#}
 {%- set cs = source_columns('raw', 'cfg_study') -%}
 {%- set st = source_columns('raw', 'cfg_settings') -%}

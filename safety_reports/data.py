@@ -1,0 +1,76 @@
+"""Reading a study's marts for the safety tables, and the analysis population.
+
+Every mart row carries `studyid`; the study's rows are selected by the STUDYID from its
+configuration. The analysis population (safety population by default) and each subject's
+analysis arm come from `dim_subject`: facts are restricted to those subjects and take their arm
+from there, so every table of a study counts the same subjects in the same arms.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from safety_reports.config import ReportConfig
+from safety_warehouse.warehouse import table_exists
+
+
+class MissingMartError(RuntimeError):
+    pass
+
+
+def read_mart(con: duckdb.DuckDBPyConnection, mart: str, studyid: str) -> pd.DataFrame:
+    if not table_exists(con, "marts", mart):
+        raise MissingMartError(f"marts.{mart} does not exist: build the dbt marts first")
+    return con.execute(f'select * from marts."{mart}" where studyid = ?', [studyid]).df()
+
+
+def read_marts(con: duckdb.DuckDBPyConnection, marts: list[str], studyid: str) -> dict[str, pd.DataFrame]:
+    return {m: read_mart(con, m, studyid) for m in marts}
+
+
+def read_result(con: duckdb.DuckDBPyConnection, model: str, studyid: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The columns a report needs of one dbt results model (schema `results`), this study's rows."""
+    if not table_exists(con, "results", model):
+        raise MissingMartError(f"results.{model} does not exist: build the dbt results models first")
+    cols = ", ".join(f'"{c}"' for c in columns)
+    return con.execute(f'select {cols} from results."{model}" where studyid = ?', [studyid]).df()
+
+
+def read_report(con: duckdb.DuckDBPyConnection, table: str, study: str) -> pd.DataFrame:
+    if not table_exists(con, "reports", table):
+        raise MissingMartError(f"reports.{table} does not exist: materialise it first")
+    return con.execute(f'select * from reports."{table}" where study = ?', [study]).df()
+
+
+def population(subjects: pd.DataFrame, cfg: ReportConfig) -> pd.DataFrame:
+    """Subjects in the analysis population and in one of the configured arms, with `arm` and
+    `armn` (display order from the configuration)."""
+    flag = cfg.population_flag
+    keep = (subjects[flag] == "Y") & subjects["trt01a"].isin(cfg.arms.names)
+    pop = subjects.loc[keep].copy()
+    pop["arm"] = pop["trt01a"].astype(str)
+    pop["armn"] = pop["arm"].map(cfg.arms.order_of).astype(int)
+    return pop.reset_index(drop=True)
+
+
+def big_n(pop: pd.DataFrame, cfg: ReportConfig) -> dict[str, int]:
+    """Subjects per arm in the population, every configured arm present (0 when empty)."""
+    counts = pop.groupby("arm")["usubjid"].nunique()
+    return {a: int(counts.get(a, 0)) for a in cfg.arms.names}
+
+
+def restrict(frame: pd.DataFrame, pop: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a fact belonging to population subjects, with the subject's `arm` and `armn`."""
+    arms = pop[["usubjid", "arm", "armn"]]
+    out = frame.drop(columns=[c for c in ("arm", "armn") if c in frame.columns])
+    return out.merge(arms, on="usubjid", how="inner")
+
+
+def is_yes(series: pd.Series) -> pd.Series:
+    """'Y' / True -> True; anything else (including missing) -> False."""
+    if series.dtype == bool:
+        return series
+    if str(series.dtype) == "boolean":
+        return series.fillna(False).astype(bool)
+    return series.astype("string").str.upper().isin(["Y", "TRUE"]).fillna(False).astype(bool)

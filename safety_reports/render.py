@@ -1,0 +1,276 @@
+"""Rendering a `DisplayTable` as HTML (great-tables), RTF (rtflite) and XLSX (openpyxl), and a
+`FigureOutput` as PNG and SVG. Every output states the title, population, N per arm, the test
+used, the footnotes, the data snapshot and the code version."""
+
+from __future__ import annotations
+
+import contextlib
+import html as _html
+import io
+import os
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from safety_reports.entry import FIGURE_FORMATS, TABLE_FORMATS
+from safety_reports.model import DisplayTable, FigureOutput, ReportContext
+
+CONSTANT_COLUMNS = ("study", "data_snapshot", "code_version")
+
+
+def notes(table: DisplayTable | FigureOutput, ctx: ReportContext) -> list[str]:
+    """Footnote lines in the order every format prints them."""
+    lines = list(table.footnotes)
+    test = getattr(table, "test", None)
+    lines.append(f"Test: {test}." if test else "Test: none (descriptive summary).")
+    lines.append(f"{ctx.population}. {ctx.n_line()}.")
+    lines.append(ctx.provenance_line() + ".")
+    return lines
+
+
+def subtitle(ctx: ReportContext) -> str:
+    return f"{ctx.cfg.title} | {ctx.population}"
+
+
+def _rows_with_groups(table: DisplayTable) -> tuple[pd.DataFrame, list[bool]]:
+    """Body rows with one heading row inserted before each group; flags mark the heading rows."""
+    keys = [c.key for c in table.columns]
+    body = table.body
+    if not table.group or body.empty:
+        return body[keys].reset_index(drop=True), [False] * len(body)
+    groups = body[table.group].to_numpy()
+    starts = np.r_[True, groups[1:] != groups[:-1]]
+    values = body[keys].to_numpy(dtype=object)
+    out, flags = [], []
+    blank = [""] * (len(keys) - 1)
+    for g, start, row in zip(groups, starts, values):
+        if start:
+            out.append([g, *blank])
+            flags.append(True)
+        out.append(list(row))
+        flags.append(False)
+    return pd.DataFrame(out, columns=keys), flags
+
+
+# --------------------------------------------------------------------------- HTML
+
+PAGE_CSS = """
+body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif; margin: 1.5rem; color: #1f2933; }
+nav a { font-size: 0.9rem; }
+td.gt_row.gt_center, td.gt_row.gt_right { white-space: nowrap; }
+"""
+
+
+def page(title: str, content: str, back_link: bool = True) -> str:
+    nav = '<nav><a href="index.html">&larr; All outputs</a></nav>\n' if back_link else ""
+    return (f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{_html.escape(title)}</title>\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n"
+            f"{nav}{content}\n</body>\n</html>\n")
+
+
+def to_html(table: DisplayTable, ctx: ReportContext) -> str:
+    import great_tables as gt
+    import polars as pl
+
+    keys = [c.key for c in table.columns]
+    body = table.body.copy()
+    data = pl.from_pandas(body.astype(str))
+    g = gt.GT(data, groupname_col=table.group) if table.group else gt.GT(data)
+    g = g.tab_header(title=table.title, subtitle=subtitle(ctx))
+    g = g.cols_label(cases={c.key: gt.html(_html.escape(c.label).replace("\n", "<br>")) for c in table.columns})
+    for i, (label, cols) in enumerate(_spanner_groups(table)):
+        g = g.tab_spanner(label=label, columns=cols, id=f"span{i}")
+    left = [c.key for c in table.columns if c.align == "l"]
+    centre = [k for k in keys if k not in left]
+    if left:
+        g = g.cols_align("left", columns=left)
+    if centre:
+        g = g.cols_align("center", columns=centre)
+    for line in notes(table, ctx):
+        g = g.tab_source_note(line)
+    g = g.tab_options(table_font_size="13px", data_row_padding="2px", row_group_font_weight="bold")
+    return page(table.title, g.as_raw_html())
+
+
+def _spanner_groups(table: DisplayTable) -> list[tuple[str, list[str]]]:
+    """Consecutive columns sharing a spanner label."""
+    groups: list[tuple[str, list[str]]] = []
+    previous = None
+    for c in table.columns:
+        if c.spanner and c.spanner == previous:
+            groups[-1][1].append(c.key)
+        elif c.spanner:
+            groups.append((c.spanner, [c.key]))
+        previous = c.spanner
+    return groups
+
+
+# --------------------------------------------------------------------------- RTF
+
+def to_rtf(table: DisplayTable, ctx: ReportContext, path: Path) -> None:
+    import polars as pl
+    import rtflite as rtf
+
+    rows, _ = _rows_with_groups(table)
+    widths = [c.width for c in table.columns]
+    just = [c.align for c in table.columns]
+    headers = []
+    if table.has_spanners():
+        runs = table.spanners()
+        run_widths, start = [], 0
+        for _, span in runs:
+            run_widths.append(sum(widths[start:start + span]))
+            start += span
+        headers.append(rtf.RTFColumnHeader(
+            text=[label for label, _ in runs], col_rel_width=run_widths,
+            text_justification=["c"] * len(runs), border_bottom=["single" if lab else "" for lab, _ in runs]))
+    headers.append(rtf.RTFColumnHeader(
+        text=[c.label.replace("\n", " ") for c in table.columns], col_rel_width=widths, text_justification=just))
+    landscape = sum(widths) > 9 or len(table.columns) > 8
+    doc = rtf.RTFDocument(
+        df=pl.from_pandas(rows.astype(str)),
+        rtf_page=rtf.RTFPage(orientation="landscape" if landscape else "portrait"),
+        rtf_title=rtf.RTFTitle(text=[table.title, subtitle(ctx)]),
+        rtf_column_header=headers,
+        rtf_body=rtf.RTFBody(col_rel_width=widths, text_justification=just),
+        rtf_footnote=rtf.RTFFootnote(text=notes(table, ctx)[:-1]),
+        rtf_source=rtf.RTFSource(text=[notes(table, ctx)[-1]]),
+    )
+    with contextlib.redirect_stdout(io.StringIO()), atomic_output(path) as tmp:  # write_rtf prints the path
+        doc.write_rtf(str(tmp))
+
+
+# --------------------------------------------------------------------------- XLSX
+
+def to_xlsx(table: DisplayTable, ctx: ReportContext, path: Path) -> None:
+    """Sheet "Table": the table as displayed, with title, headers and notes; sheet "Data": the
+    tidy result with its numbers unrounded. Written in openpyxl's streaming (write-only) mode."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Table")
+    for i, c in enumerate(table.columns, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(10, int(12 * c.width))
+    bold, centre = Font(bold=True), Alignment(horizontal="center", wrap_text=True)
+
+    def styled(value, font=None, alignment=None):
+        cell = WriteOnlyCell(ws, value=value)
+        if font is not None:
+            cell.font = font
+        if alignment is not None:
+            cell.alignment = alignment
+        return cell
+
+    ws.append([styled(table.title, Font(bold=True, size=12))])
+    ws.append([subtitle(ctx)])
+    ws.append([])
+    if table.has_spanners():
+        row = []
+        for label, span in table.spanners():
+            row += [styled(label, bold, centre)] + [None] * (span - 1)
+        ws.append(row)
+    ws.append([styled(c.label.replace("\n", " "), bold, centre) for c in table.columns])
+    rows, flags = _rows_with_groups(table)
+    for values, heading in zip(rows.itertuples(index=False, name=None), flags):
+        if heading:
+            ws.append([styled(values[0], bold)])
+        else:
+            ws.append(list(values))
+    ws.append([])
+    for line in notes(table, ctx):
+        ws.append([line])
+    if table.data is not None:
+        data = wb.create_sheet("Data")
+        # the study, snapshot and code version are the same on every row: stated in the notes
+        frame = table.data.drop(columns=[c for c in CONSTANT_COLUMNS if c in table.data.columns])
+        data.append([str(c) for c in frame.columns])
+        columns = [[_xlsx_value(v) for v in frame[c].tolist()] for c in frame.columns]
+        for rec in zip(*columns):
+            data.append(list(rec))
+    with atomic_output(path) as tmp:
+        wb.save(str(tmp))
+
+
+def _xlsx_value(v):
+    if v is None:
+        return None
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(v, "item"):
+        return v.item()
+    if isinstance(v, (pd.Timestamp,)):
+        return v.to_pydatetime()
+    return v
+
+
+def render_table(table: DisplayTable, ctx: ReportContext, outdir: Path) -> list[Path]:
+    outdir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    p = outdir / f"{table.name}.html"
+    write_text_atomic(p, to_html(table, ctx))
+    paths.append(p)
+    p = outdir / f"{table.name}.rtf"
+    to_rtf(table, ctx, p)
+    paths.append(p)
+    p = outdir / f"{table.name}.xlsx"
+    to_xlsx(table, ctx, p)
+    paths.append(p)
+    return paths
+
+
+# --------------------------------------------------------------------------- files
+
+@contextlib.contextmanager
+def atomic_output(path: Path):
+    """Write through a temporary file beside `path` and rename it into place: a reader never sees a
+    half-written output, and a failed render leaves the previous file as it was."""
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")  # writers may go by the suffix
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    with atomic_output(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- figures
+
+def render_figure(fig: FigureOutput, ctx: ReportContext, outdir: Path) -> list[Path]:
+    import matplotlib.pyplot as plt
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    figure = fig.figure
+    # characters per line that fit the figure's width at the heading's font size (about 8 px each at 100 dpi)
+    chars = max(40, int(figure.get_figwidth() * 100 / 8.2))
+    heading = "\n".join(textwrap.wrap(fig.title, chars) + textwrap.wrap(subtitle(ctx), chars))
+    figure.suptitle(heading, fontsize=10.5)
+    footer = "\n".join(line for note in notes(fig, ctx) for line in textwrap.wrap(note, int(chars * 1.45)))
+    figure.text(0.01, 0.005, footer, fontsize=7, ha="left", va="bottom")
+    paths = []
+    for fmt in FIGURE_FORMATS:
+        p = outdir / f"{fig.name}.{fmt}"
+        # SVG text stays text (smaller, searchable, faster to write)
+        with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": fig.name}):
+            with atomic_output(p) as tmp:
+                figure.savefig(tmp, format=fmt, dpi=100, metadata=_figure_metadata(fig, ctx, fmt))
+        paths.append(p)
+    plt.close(figure)
+    return paths
+
+
+def _figure_metadata(fig: FigureOutput, ctx: ReportContext, fmt: str) -> dict:
+    if fmt == "png":
+        return {"Title": fig.title, "Description": ctx.provenance_line(), "Software": "matplotlib"}
+    return {"Title": fig.title, "Description": ctx.provenance_line(), "Date": None}

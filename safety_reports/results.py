@@ -1,0 +1,26 @@
+"""The columns the report tables read of each dbt results model (schema `results`). The models'
+contracts are the schema; this is what Python asks for, so a table never reads a column it does not
+use and never a whole mart."""
+
+from __future__ import annotations
+
+_SOC_PT = ("level", "soc", "pt", "arm", "armn", "big_n", "n_subjects", "pct", "n_events", "ctrl_n_subjects",
+           "ctrl_big_n", "compare_to_control", "row_order")
+_SHIFT = ("parcat1", "paramcd", "param", "avisit", "avisitn", "arm", "armn", "baseline", "post", "n", "n_visit",
+          "pct")
+
+RESULT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "results_demographics": ("variable", "var_order", "kind", "statistic", "category", "row_order", "arm", "armn",
+                             "big_n", "n", "pct", "value"),
+    "results_ae_soc_pt": _SOC_PT,
+    "results_ae_soc_pt_serious": _SOC_PT,
+    "results_lab_nr_freq": ("parcat1", "paramcd", "param", "category", "arm", "armn", "n_evaluable", "n_subjects",
+                            "pct", "ctrl_n_subjects", "ctrl_n_evaluable", "compare_to_control"),
+    "results_lab_shift": _SHIFT,
+    "results_lab_thr_shift": _SHIFT,
+}
+
+
+def reads(*models: str) -> dict[str, tuple[str, ...]]:
+    """The entry's `results` mapping for these models."""
+    return {m: RESULT_COLUMNS[m] for m in models}
