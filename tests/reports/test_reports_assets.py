@@ -186,4 +186,4 @@ def test_results_models_are_their_own_dagster_group():
     assert t.get_asset_key(props).path == ["results", "results_ae_soc_pt"]
     assert t.get_group_name(props) == "results"
     spec = next(a for a in REPORT_ASSETS if a.name == "lab_nr_freq")
-    assert spec.results == ("results_lab_nr_freq",) and "fct_lab_result" not in spec.marts
+    assert tuple(spec.results) == ("results_lab_nr_freq",) and "fct_lab_result" not in spec.marts
