@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -56,6 +57,13 @@ def _step_durations(instance, run_id: str) -> dict[str, float]:
     return durations
 
 
+def _by_stage_key(durations: dict[str, float]) -> dict[str, float]:
+    out: dict[str, float] = defaultdict(float)
+    for step, secs in durations.items():
+        out[stage_of(step)] += secs
+    return dict(out)
+
+
 @contextlib.contextmanager
 def _redirect(stream):
     with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream):
@@ -78,6 +86,8 @@ class PipelineSummary:
     ok: bool
     run_ids: dict[str, str] = field(default_factory=dict)  # study -> Dagster run id
     failures: list[str] = field(default_factory=list)
+    # seconds: start-up (imports, definitions) and, per study, the run and each stage and step
+    timings: dict = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return self.ok
@@ -102,7 +112,8 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False,
     instance = dg.DagsterInstance.get()
     for dead in mark_dead_runs_failed(instance):
         print(f"run {dead} had stopped without finishing (its process ended); marked failed")
-    summary = PipelineSummary(ok=True)
+    summary = PipelineSummary(ok=True, timings={"imports": t_import - t0, "definitions": t_defs - t_import,
+                                                "studies": {}})
     known = study_names()
     unknown = [s for s in studies or [] if s not in known]
     if unknown:
@@ -172,6 +183,9 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False,
             say(f"study {study}: run {result.run_id} {status} in {elapsed:.1f}s (log: {log_path})")
             for stage in sorted(by_stage):
                 say(f"  {stage[2:]:<42} {by_stage[stage]:7.1f}s")
+            summary.timings["studies"][study] = {
+                "seconds": elapsed, "success": bool(result.success),
+                "stages": _by_stage_key(durations), "steps": durations}
             for step, secs in sorted(durations.items(), key=lambda kv: -kv[1]):
                 line = f"    {step:<60} {secs:6.2f}s"
                 if verbose:
@@ -198,6 +212,7 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False,
     print(f"\npublished: {published_path()} (for SQL readers; replaced only by a complete run)")
     print(f"outputs:   {paths.outputs_dir()}")
     print(f"total {time.perf_counter() - t0:.1f}s")
+    summary.timings["total"] = time.perf_counter() - t0
     return summary
 
 
@@ -385,6 +400,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--select", help="comma-separated asset groups to run (e.g. raw); such a run is not published")
     run.add_argument("--skip-checks", action="store_true",
                      help="run no quality check (a quick structural load of a delivery); not published")
+    run.add_argument("--timings", metavar="FILE", type=Path,
+                     help="also write the start-up, run, stage and step times as JSON (benchmarks)")
     q = sub.add_parser("sql", help="run one query on the published snapshot (read-only)")
     q.add_argument("query")
     for p in (q, sub.add_parser("shell", help="interactive SQL on the published snapshot (read-only)")):
@@ -403,8 +420,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             select = [g.strip() for g in args.select.split(",") if g.strip()] if args.select else None
-            return 0 if run_pipeline(args.studies, verbose=args.verbose, select=select,
-                                     checks=not args.skip_checks) else 1
+            summary = run_pipeline(args.studies, verbose=args.verbose, select=select, checks=not args.skip_checks)
+            if args.timings:
+                args.timings.write_text(json.dumps({"ok": summary.ok, **summary.timings}, indent=1))
+            return 0 if summary else 1
         prepare_environment()
         if args.command == "sql":
             return sql(args.query, _published_or_exit(args.run, args.working))

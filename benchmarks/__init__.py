@@ -1,0 +1,1 @@
+"""Benchmarks: the pipeline against a plain-DuckDB floor at several sizes (`python -m benchmarks.bench`)."""
