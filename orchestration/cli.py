@@ -86,6 +86,7 @@ class PipelineSummary:
     ok: bool
     run_ids: dict[str, str] = field(default_factory=dict)  # study -> Dagster run id
     failures: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # study -> published run it is still up to date with
     # seconds: start-up (imports, definitions) and, per study, the run and each stage and step
     timings: dict = field(default_factory=dict)
 
@@ -93,10 +94,44 @@ class PipelineSummary:
         return self.ok
 
 
+def _known_studies() -> list[str]:
+    from safety_warehouse.studies import study_names
+
+    return study_names()
+
+
+def _report_up_to_date(studies: list[str] | None, summary: PipelineSummary) -> bool:
+    """Note in the summary each study whose published snapshot already holds its current feeds,
+    configuration and code (a run would redo the same work); True when there is any."""
+    from safety_warehouse.publish import up_to_date
+
+    known = _known_studies()
+    for study in studies or known:
+        if study not in known:
+            continue
+        started = time.perf_counter()
+        current = up_to_date(study)
+        if current is None:
+            continue
+        print(f"study {study}: nothing changed since run {current.run_id} was published "
+              f"({current.published_at:%Y-%m-%d %H:%M:%S %Z}): same feeds, configuration and code, so nothing "
+              f"to do (use --force to run anyway)")
+        summary.skipped[study] = current.run_id
+        summary.timings["studies"][study] = {"seconds": time.perf_counter() - started, "success": True,
+                                             "skipped": True, "stages": {}, "steps": {}}
+    return bool(summary.skipped)
+
+
 def run_pipeline(studies: list[str] | None = None, verbose: bool = False,
-                 select: list[str] | None = None, checks: bool = True) -> PipelineSummary:
+                 select: list[str] | None = None, checks: bool = True, force: bool = False) -> PipelineSummary:
     t0 = time.perf_counter()
     prepare_environment()
+    summary = PipelineSummary(ok=True, timings={"studies": {}})
+    if not (force or select or not checks):
+        if _report_up_to_date(studies, summary) and set(summary.skipped) >= set(studies or _known_studies()):
+            print(f"\neverything is up to date: nothing to do (total {time.perf_counter() - t0:.1f}s)")
+            summary.timings["total"] = time.perf_counter() - t0
+            return summary
     import dagster as dg
 
     from orchestration.defs.pipeline import PIPELINE_JOB
@@ -112,8 +147,7 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False,
     instance = dg.DagsterInstance.get()
     for dead in mark_dead_runs_failed(instance):
         print(f"run {dead} had stopped without finishing (its process ended); marked failed")
-    summary = PipelineSummary(ok=True, timings={"imports": t_import - t0, "definitions": t_defs - t_import,
-                                                "studies": {}})
+    summary.timings.update(imports=t_import - t0, definitions=t_defs - t_import)
     known = study_names()
     unknown = [s for s in studies or [] if s not in known]
     if unknown:
@@ -144,7 +178,7 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False,
             print("quality checks skipped: this run is not published")
     log_dir = Path(os.environ["DAGSTER_HOME"]) / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    for study in studies or known:
+    for study in [s for s in studies or known if s not in summary.skipped]:
         started = time.perf_counter()
         log_path = log_dir / f"{study}-{time.strftime('%Y%m%dT%H%M%S')}.log"
         run_id = str(uuid.uuid4())
@@ -400,6 +434,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--select", help="comma-separated asset groups to run (e.g. raw); such a run is not published")
     run.add_argument("--skip-checks", action="store_true",
                      help="run no quality check (a quick structural load of a delivery); not published")
+    run.add_argument("--force", action="store_true",
+                     help="run even when the published snapshot already holds the current feeds, configuration "
+                          "and code")
     run.add_argument("--timings", metavar="FILE", type=Path,
                      help="also write the start-up, run, stage and step times as JSON (benchmarks)")
     q = sub.add_parser("sql", help="run one query on the published snapshot (read-only)")
@@ -420,7 +457,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             select = [g.strip() for g in args.select.split(",") if g.strip()] if args.select else None
-            summary = run_pipeline(args.studies, verbose=args.verbose, select=select, checks=not args.skip_checks)
+            summary = run_pipeline(args.studies, verbose=args.verbose, select=select, checks=not args.skip_checks,
+                                   force=args.force)
             if args.timings:
                 args.timings.write_text(json.dumps({"ok": summary.ok, **summary.timings}, indent=1))
             return 0 if summary else 1

@@ -21,7 +21,7 @@ from safety_reports.data import big_n, population, read_marts, read_report, read
 from safety_reports.model import DisplayTable, FigureOutput, ReportContext
 from safety_reports.render import render_figure, render_table
 from safety_reports.store import replace_rows, replace_study_rows
-from safety_reports.version import code_version
+from safety_warehouse.version import code_version
 from safety_warehouse.study_model import load_study
 from safety_warehouse.warehouse import connect, table_exists
 

@@ -15,7 +15,7 @@ from safety_reports.build import BuildResult, Session
 from safety_reports.catalog import INDEX_ASSET, INDEX_FILE, MANIFEST_TABLE, REPORT_ASSETS, figure_names, table_names
 from safety_reports.entry import FIGURE_FORMATS, TABLE_FORMATS
 from safety_reports.render import page, write_text_atomic
-from safety_reports.version import code_version
+from safety_warehouse.version import code_version
 from safety_reports.store import replace_rows
 from safety_warehouse.warehouse import connect, table_exists
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from safety_warehouse import paths
+from safety_warehouse.raw_loader import current_data_snapshot, snapshot_digest
 from safety_warehouse.warehouse import READ_ONLY, checkpoint, table_exists, writer_lock
 
 SNAPSHOTS_DDL = """
@@ -33,7 +34,9 @@ create table if not exists raw.published_snapshots (
     snapshot_file  varchar not null,   -- relative to the published folder
     data_snapshot  varchar,            -- hash of every loaded feed's sha256 and every study configuration
     code_version   varchar
-)
+);
+-- the published study's own data snapshot (its feeds and configuration), added after the first release
+alter table raw.published_snapshots add column if not exists study_snapshot varchar;
 """
 
 
@@ -121,7 +124,7 @@ def _prune() -> None:
 
 def publish_warehouse(run_id: str, study: str | None = None) -> tuple[Path, int]:
     """Publish the active run's file as the newest snapshot (the caller holds the writer lock)."""
-    from safety_reports.version import code_version
+    from safety_warehouse.version import code_version
 
     working = paths.warehouse_path()
     stamp = datetime.now(timezone.utc)
@@ -131,8 +134,10 @@ def publish_warehouse(run_id: str, study: str | None = None) -> tuple[Path, int]
         con.execute("create schema if not exists raw")
         con.execute(SNAPSHOTS_DDL)
         data = warehouse_snapshot(con)
-        con.execute("insert into raw.published_snapshots values (?, ?, ?, ?, ?, ?)",
-                    [run_id, study, stamp, f"snapshots/{name}", data, code_version()])
+        study_data = current_data_snapshot(con, study) if study and table_exists(con, "raw", "load_log") else None
+        con.execute("insert into raw.published_snapshots (run_id, study, published_at, snapshot_file, data_snapshot, "
+                    "code_version, study_snapshot) values (?, ?, ?, ?, ?, ?, ?)",
+                    [run_id, study, stamp, f"snapshots/{name}", data, code_version(), study_data])
         con.execute("checkpoint")
     finally:
         con.close()
@@ -175,3 +180,59 @@ def rollback(to_run: str | None = None) -> Snapshot:
         _history({"event": "rollback", "run_id": target.run_id, "snapshot": target.name,
                   "at": datetime.now(timezone.utc).isoformat()})
         return Snapshot(path=target.path, run_id=target.run_id, current=True)
+
+
+@dataclass(frozen=True)
+class UpToDate:
+    """The published snapshot already holds a study's current inputs."""
+
+    run_id: str
+    published_at: datetime
+    study_snapshot: str
+
+
+def up_to_date(study: str) -> UpToDate | None:
+    """The published run that already reflects the study's current delivery, configuration and code,
+    or None when something changed (or cannot be known) and a run has work to do.
+
+    Up to date means: the working state is the published snapshot itself (no run since, failed or
+    partial, has replaced it: they are one file), the study's newest published record carries the
+    data snapshot the landing folder and configuration give now, and the code version is the same."""
+    from safety_warehouse.feeds import file_digest, scan_delivery
+    from safety_warehouse.study_model import StudyConfigError, load_study
+    from safety_warehouse.version import code_version
+
+    state, published = paths.state_path(), published_path()
+    try:
+        if os.stat(state).st_ino != os.stat(published).st_ino:
+            return None
+    except FileNotFoundError:
+        return None
+    folder = paths.raw_dir() / study
+    delivery = scan_delivery(folder)
+    if delivery.problems or not delivery.feeds:
+        return None
+    try:
+        config = load_study(study).config_sha256
+    except StudyConfigError:
+        return None  # the run reports it
+    now = snapshot_digest(((d, file_digest(f.path)[0]) for d, f in delivery.feeds.items()), config)
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        if not table_exists(con, "raw", "published_snapshots"):
+            return None
+        columns = {r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' "
+            "and table_name = 'published_snapshots'").fetchall()}
+        if "study_snapshot" not in columns:
+            return None
+        row = con.execute("select run_id, published_at, study_snapshot, code_version from raw.published_snapshots "
+                          "where study = ? order by published_at desc limit 1", [study]).fetchall()
+    finally:
+        con.close()
+    if not row:
+        return None
+    run_id, published_at, stored, version = row[0]
+    if stored != now or version != code_version():
+        return None
+    return UpToDate(run_id=run_id, published_at=published_at, study_snapshot=stored)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Iterable
 
 import duckdb
 
@@ -184,12 +185,21 @@ def retire_domain(con: duckdb.DuckDBPyConnection, study: str, domain: str, run_i
     return result
 
 
+def snapshot_digest(feeds: Iterable[tuple[str, str]], config_sha256: str | None) -> str:
+    """The data snapshot of a study from its feeds' (domain, sha256) and its configuration's hash."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for domain, sha in sorted(feeds):
+        h.update(f"{domain}:{sha}\n".encode())
+    h.update(f"config:{config_sha256}\n".encode())
+    return h.hexdigest()
+
+
 def current_data_snapshot(con: duckdb.DuckDBPyConnection, study: str) -> str | None:
     """The data snapshot of a study: one hash over the sha256 of every feed currently loaded for it and
     the hash of its configuration as last published (raw.cfg_study.config_sha256), so a changed
     study.yml or quality.yml changes the snapshot stamped on every output as a changed feed does."""
-    import hashlib
-
     rows = con.execute(
         """select domain, sha256 from (
                select domain, sha256, action, row_number() over (partition by domain order by loaded_at desc) rn
@@ -198,11 +208,7 @@ def current_data_snapshot(con: duckdb.DuckDBPyConnection, study: str) -> str | N
     config = published_config_sha256(con, study)
     if not rows and config is None:
         return None
-    h = hashlib.sha256()
-    for domain, sha in rows:
-        h.update(f"{domain}:{sha}\n".encode())
-    h.update(f"config:{config}\n".encode())
-    return h.hexdigest()
+    return snapshot_digest(rows, config)
 
 
 def published_config_sha256(con: duckdb.DuckDBPyConnection, study: str) -> str | None:

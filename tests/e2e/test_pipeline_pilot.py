@@ -76,8 +76,13 @@ def test_second_run_is_idempotent(pipeline, warehouse_con):
     warehouse_con.close()
     from orchestration.cli import run_pipeline
 
+    # nothing changed: the published snapshot already holds these feeds, this configuration and code
     second = run_pipeline()
-    assert second.ok
+    assert second.ok and set(second.skipped) == {"cdiscpilot01"} and not second.run_ids
+    assert second.timings["studies"]["cdiscpilot01"]["skipped"] and second.timings["total"] < 30
+    # forced, every feed is recognised by its sha256 and not reloaded
+    forced = run_pipeline(force=True)
+    assert forced.ok and not forced.skipped
     import duckdb
 
     con = duckdb.connect(str(pipeline.warehouse), read_only=True)
@@ -86,8 +91,36 @@ def test_second_run_is_idempotent(pipeline, warehouse_con):
         assert after == before
         actions = con.execute(
             "select action, count(*) from raw.load_log where run_id = ? group by action",
-            [second.run_ids["cdiscpilot01"]]).fetchall()
+            [forced.run_ids["cdiscpilot01"]]).fetchall()
         assert dict(actions) == {"unchanged": 9}
         assert con.execute("select count(*) from staging.stg_ae").fetchone()[0] == 1191
     finally:
         con.close()
+
+
+def test_up_to_date_until_a_feed_or_the_configuration_changes(pipeline, tmp_path, monkeypatch):
+    import shutil
+
+    from safety_warehouse import paths
+    from safety_warehouse.publish import up_to_date
+
+    current = up_to_date("cdiscpilot01")
+    assert current is not None and len(current.study_snapshot) == 64
+    raw, studies = tmp_path / "raw", tmp_path / "studies"
+    shutil.copytree(paths.raw_dir() / "cdiscpilot01", raw / "cdiscpilot01")
+    shutil.copytree(paths.studies_dir(), studies)
+    monkeypatch.setenv("SAFETY_RAW_DIR", str(raw))
+    monkeypatch.setenv("SAFETY_STUDIES_DIR", str(studies))
+    assert up_to_date("cdiscpilot01") == current  # same bytes elsewhere are the same delivery
+
+    study_yml = studies / "cdiscpilot01" / "study.yml"
+    original = study_yml.read_text()
+    study_yml.write_text(original.replace("alpha: 0.05", "alpha: 0.01"))
+    assert "alpha: 0.01" in study_yml.read_text()
+    assert up_to_date("cdiscpilot01") is None  # a changed setting
+    study_yml.write_text(original)
+    assert up_to_date("cdiscpilot01") == current
+
+    with open(raw / "cdiscpilot01" / "dm.xpt", "ab") as fh:  # a changed feed
+        fh.write(b" " * 80)
+    assert up_to_date("cdiscpilot01") is None

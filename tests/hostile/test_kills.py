@@ -54,7 +54,7 @@ def _started_steps(home) -> tuple[str | None, dict[str, float]]:
 
 
 def _kill_at(ws: Workspace, step_prefix: str, delay: float, sig: int, previous_run: str | None) -> str:
-    proc = subprocess.Popen([CLI, "run", STUDY], env=ws.env, cwd=ws.base, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([CLI, "run", "--force", STUDY], env=ws.env, cwd=ws.base, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.time() + 600
@@ -148,7 +148,7 @@ def test_kills_leave_published_snapshot_intact_and_are_marked_failed(published_w
     reader = threading.Thread(target=_read_everything, args=(ws, stop, seen), daemon=True)
     reader.start()
     try:
-        result = ws.cli("run", STUDY)
+        result = ws.cli("run", "--force", STUDY)
     finally:
         stop.set()
         reader.join(timeout=120)

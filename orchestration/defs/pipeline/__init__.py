@@ -21,11 +21,23 @@ safety_pipeline = dg.define_asset_job(
 
 @dg.schedule(job=safety_pipeline, cron_schedule="0 5 * * *", execution_timezone="UTC",
              default_status=dg.DefaultScheduleStatus.STOPPED,
-             description="Nightly refresh of every study.")
+             description="Nightly refresh of every study whose feeds, configuration or code changed since its "
+                         "last published run.")
 def nightly_refresh(context: dg.ScheduleEvaluationContext):
+    from safety_warehouse.publish import up_to_date
+
     day = context.scheduled_execution_time.strftime("%Y-%m-%d")
+    requests, current = [], []
     for study in study_names():
-        yield dg.RunRequest(run_key=f"{study}:{day}", partition_key=study, tags={"trigger": "nightly"})
+        if up_to_date(study) is not None:
+            current.append(study)
+            continue
+        requests.append(dg.RunRequest(run_key=f"{study}:{day}", partition_key=study, tags={"trigger": "nightly"}))
+    if not requests:
+        return dg.SkipReason(f"nothing changed since the last published run of {', '.join(current) or 'any study'}")
+    if current:
+        context.log.info(f"up to date, not refreshed: {', '.join(current)}")
+    return requests
 
 
 @dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
