@@ -31,7 +31,8 @@ def _metadata(result: "BuildResult") -> dict:
 
 
 def _report_asset(spec: ReportAsset) -> dg.AssetsDefinition:
-    deps = ([dg.AssetKey(["marts", m]) for m in spec.marts] + [dg.AssetKey(["results", r]) for r in spec.results]
+    deps = ([dg.AssetKey(["marts", m]) for m in spec.marts + spec.queried]
+            + [dg.AssetKey(["results", r]) for r in spec.results]
             + [dg.AssetKey([GROUP, a]) for a in spec.after])
     tables = ", ".join(f"reports.{t}" for t in spec.tables)
     figures = ", ".join(spec.figures)

@@ -19,7 +19,8 @@ from orchestration.lib.reporting import adverse_events as aes
 from orchestration.lib.reporting import by_visit, demographics, findings, liver, shifts
 from orchestration.lib.reporting.catalog import INDEX_ASSET, INDEX_FILE, MANIFEST_TABLE, report_asset
 from orchestration.lib.reporting.config import TESTS, ReportConfig
-from orchestration.lib.reporting.data import big_n, population, read_marts, read_report, read_result
+from orchestration.lib.reporting.data import (big_n, population, read_mart_columns, read_marts, read_report,
+                                              read_result)
 from orchestration.lib.reporting.model import DisplayTable, FigureOutput, ReportContext
 from orchestration.lib.reporting.render import render_figure, render_table
 from orchestration.lib.reporting.store import replace_rows, replace_study_rows
@@ -60,6 +61,12 @@ class Session:
         return cls(asset=asset, study=study, cfg=cfg, ctx=ctx, marts=frames, results=results_frames, reports=tables,
                    pop=pop,
                    outdir=paths.outputs_dir() / study)
+
+    def mart_columns(self, mart: str, columns: tuple[str, ...], where: str | None = None) -> pd.DataFrame:
+        """Selected columns of one mart (this study's rows matching `where`), read when a builder needs
+        them; never the whole mart."""
+        with connect(read_only=True) as con:
+            return read_mart_columns(con, mart, self.cfg.studyid, columns, where)
 
     def _stamp(self, frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.copy()
@@ -102,6 +109,9 @@ RESULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "results_lab_nr_freq": shifts.FREQUENCY_COLUMNS,
     "results_lab_shift": shifts.SHIFT_COLUMNS,
     "results_lab_thr_shift": shifts.SHIFT_COLUMNS,
+    "results_lab_by_visit": by_visit.RESULT_COLUMNS,
+    "results_vs_by_visit": by_visit.VS_RESULT_COLUMNS,
+    "results_liver_injury": liver.RESULT_COLUMNS,
 }
 
 
@@ -147,20 +157,21 @@ def _ae_dot_plot(s: Session) -> None:
     s.figure(aes.dot_plot(result, s.ctx))
 
 
-def _by_visit(s: Session, domain: by_visit.Domain, mart: str, test: str) -> None:
-    records = by_visit.analysis_records(s.marts[mart], s.pop, domain)
-    result = by_visit.compute(records, s.ctx, domain, test)
+def _by_visit(s: Session, domain: by_visit.Domain, test: str) -> None:
+    records = by_visit.compared_records(
+        s.mart_columns(domain.mart, domain.test_columns, by_visit.COMPARED_RECORDS), s.pop)
+    result = by_visit.compute(s.results[domain.results], records, s.ctx, domain, test)
     s.table(by_visit.display(result, s.ctx, domain, test), result)
     for fig in by_visit.mean_figures(result, s.ctx, domain):
         s.figure(fig)
 
 
 def _lab_by_visit(s: Session) -> None:
-    _by_visit(s, by_visit.LAB, "fct_lab_result", s.cfg.lab_test)
+    _by_visit(s, by_visit.LAB, s.cfg.lab_test)
 
 
 def _vs_by_visit(s: Session) -> None:
-    _by_visit(s, by_visit.VITALS, "fct_vital_sign", s.cfg.vs_test)
+    _by_visit(s, by_visit.VITALS, s.cfg.vs_test)
 
 
 def _lab_shift(s: Session) -> None:
@@ -187,9 +198,9 @@ def _lab_nr_freq(s: Session) -> None:
 
 
 def _liver(s: Session) -> None:
-    result = liver.screen(s.marts["mart_liver_injury"], s.pop, s.ctx)
+    result = liver.screen(s.results["results_liver_injury"], s.ctx)
     s.table(liver.display(result, s.ctx), result)
-    s.figure(liver.edish(s.marts["mart_liver_injury"], s.pop, s.ctx))
+    s.figure(liver.edish(s.mart_columns("mart_liver_injury", liver.EDISH_COLUMNS), s.pop, s.ctx))
 
 
 def _findings(s: Session) -> None:

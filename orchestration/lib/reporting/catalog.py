@@ -22,10 +22,10 @@ class ReportAsset:
     figures: tuple[str, ...] = ()   # png + svg
     after: tuple[str, ...] = ()     # other report assets read
     results: tuple[str, ...] = ()   # dbt results models read (asset keys ["results", r])
+    queried: tuple[str, ...] = ()   # marts of which the builder reads selected columns only (asset keys ["marts", m])
 
 
 _AE = ("dim_subject", "fct_adverse_event")
-_LB = ("dim_subject", "fct_lab_result")
 _SUBJECTS = ("dim_subject",)
 
 REPORT_ASSETS: tuple[ReportAsset, ...] = (
@@ -45,19 +45,22 @@ REPORT_ASSETS: tuple[ReportAsset, ...] = (
                 "table and dot plot.", _SUBJECTS, ("t_ae_risk_diff",), ("f_ae_dot_plot",),
                 results=("results_ae_soc_pt",)),
     ReportAsset("lab_by_visit", "Lab values and change from baseline by visit and arm with active-vs-control "
-                "tests (pilot 14-6.01), and mean (+/- SE) figures.", _LB, ("t_lab_by_visit",),
-                ("f_lab_mean_value", "f_lab_mean_change")),
+                "tests (pilot 14-6.01), and mean (+/- SE) figures.", _SUBJECTS, ("t_lab_by_visit",),
+                ("f_lab_mean_value", "f_lab_mean_change"), results=("results_lab_by_visit",),
+                queried=("fct_lab_result",)),
     ReportAsset("vs_by_visit", "Vital signs by visit, timepoint and arm with active-vs-control tests "
-                "(pilot 14-7.01), and mean (+/- SE) figures.", ("dim_subject", "fct_vital_sign"),
-                ("t_vs_by_visit",), ("f_vs_mean_value", "f_vs_mean_change")),
+                "(pilot 14-7.01), and mean (+/- SE) figures.", _SUBJECTS,
+                ("t_vs_by_visit",), ("f_vs_mean_value", "f_vs_mean_change"), results=("results_vs_by_visit",),
+                queried=("fct_vital_sign",)),
     ReportAsset("lab_shift", "Shift from baseline normal-range category to each post-baseline visit.", _SUBJECTS,
                 ("t_lab_shift",), results=("results_lab_shift",)),
     ReportAsset("lab_nr_freq", "Frequency of low / normal / high lab values during treatment with Fisher's "
                 "exact test (pilot 14-6.02).", _SUBJECTS, ("t_lab_nr_freq",), results=("results_lab_nr_freq",)),
     ReportAsset("lab_thr_shift", "Shift of threshold-based lab categories from baseline by visit "
                 "(pilot 14-6.04).", _SUBJECTS, ("t_lab_thr_shift",), results=("results_lab_thr_shift",)),
-    ReportAsset("liver_injury", "Liver-injury screen by arm and the eDISH plot.", ("dim_subject", "mart_liver_injury"),
-                ("t_liver_injury",), ("f_edish",)),
+    ReportAsset("liver_injury", "Liver-injury screen by arm with Fisher's exact p-values, and the eDISH plot.",
+                _SUBJECTS, ("t_liver_injury",), ("f_edish",), results=("results_liver_injury",),
+                queried=("mart_liver_injury",)),
     ReportAsset("significant_findings", "Plain-language list of lab and vital-sign parameters differing from "
                 "control at the study alpha.", ("dim_subject",), ("t_significant_findings",),
                 after=("lab_by_visit", "vs_by_visit")),
