@@ -17,7 +17,7 @@ from safety_warehouse import paths
 from safety_warehouse.raw_loader import current_data_snapshot
 from safety_reports.catalog import MANIFEST_TABLE, report_asset
 from safety_reports.config import ReportConfig
-from safety_reports.data import big_n, population, read_marts, read_report, read_result
+from safety_reports.data import big_n, population, read_mart_columns, read_marts, read_report, read_result
 from safety_reports.model import DisplayTable, FigureOutput, ReportContext
 from safety_reports.render import render_figure, render_table
 from safety_reports.store import replace_rows, replace_study_rows
@@ -58,6 +58,12 @@ class Session:
         return cls(asset=asset, study=study, cfg=cfg, ctx=ctx, marts=frames, results=results_frames, reports=tables,
                    pop=pop,
                    outdir=paths.outputs_dir() / study)
+
+    def mart_columns(self, mart: str, columns: tuple[str, ...], where: str | None = None) -> pd.DataFrame:
+        """Selected columns of one mart (this study's rows matching `where`), read when a builder needs
+        them; never the whole mart."""
+        with connect(read_only=True) as con:
+            return read_mart_columns(con, mart, self.cfg.studyid, columns, where)
 
     def _stamp(self, frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.copy()

@@ -2,12 +2,11 @@
 14-6.01 and 14-7.01), the active-vs-control test at each post-baseline visit, and the mean (+/- SE)
 figures.
 
-Records: population subjects, parameters in the by-visit summaries (summfl = 'Y'), records with
-an analysis visit (and flagged for analysis, anl01fl = 'Y', when the mart flags any). n counts
-every record at the visit, including records whose value is missing; the other statistics use
-the non-missing values. The baseline visit is the analysis visit of the records flagged as
-baseline (ablfl = 'Y'); every later visit is compared between each active arm and control with
-the study's test (settings.lab_test / settings.vs_test) on change from baseline.
+The counts and descriptive statistics, the visit classes, units and display decimals come from the
+dbt results models (results_lab_by_visit, results_vs_by_visit). Here each post-baseline visit gets
+the study's test (settings.lab_test / settings.vs_test) of each active arm against control on change
+from baseline, on the mart's post-baseline analysis records (postblfl 'Y') of the summarised
+parameters, and the result is displayed and plotted.
 """
 
 from __future__ import annotations
@@ -19,10 +18,13 @@ import pandas as pd
 
 from safety_reports import stats
 from safety_reports.config import TESTS
-from safety_reports.data import is_yes, restrict
+from safety_reports.data import restrict
 from safety_reports.model import Column, DisplayTable, FigureOutput, ReportContext, fmt_num, fmt_p
 
 TEST_NAMES = {"ancova": "ANCOVA", "welch": "Welch t-test", "wilcoxon": "Wilcoxon rank-sum"}
+
+# the records the test compares: post-baseline analysis records of the summarised parameters
+COMPARED_RECORDS = "postblfl = 'Y' and summfl = 'Y' and anl01fl = 'Y' and avisit is not null"
 
 
 @dataclass(frozen=True)
@@ -33,80 +35,54 @@ class Domain:
     noun: str                  # "laboratory" | "vital sign"
     keys: tuple[str, ...]      # parameter keys in the tidy result
     figure_prefix: str
+    results: str               # dbt results model with the counts and statistics
+    mart: str                  # fact whose post-baseline records the test compares
+    test_columns: tuple[str, ...]  # the columns of `mart` the test reads
+
+    @property
+    def test_keys(self) -> list[str]:
+        """Keys of one test: the parameter (x timepoint) and the visit."""
+        return ["paramcd"] + (["timepointn"] if "timepointn" in self.keys else []) + ["visitn"]
 
 
 LAB = Domain("LB", "t_lab_by_visit", "Laboratory values and change from baseline by visit", "laboratory",
-             ("parcat1", "paramcd", "param"), "f_lab")
+             ("parcat1", "paramcd", "param"), "f_lab", "results_lab_by_visit", "fct_lab_result",
+             ("usubjid", "paramcd", "avisitn", "chg", "base"))
 VITALS = Domain("VS", "t_vs_by_visit", "Vital signs and change from baseline by visit and timepoint", "vital sign",
-                ("parcat1", "paramcd", "param", "timepointn", "timepoint"), "f_vs")
+                ("parcat1", "paramcd", "param", "timepointn", "timepoint"), "f_vs", "results_vs_by_visit",
+                "fct_vital_sign", ("usubjid", "paramcd", "atptn", "avisitn", "chg", "base"))
 
 
-def analysis_records(frame: pd.DataFrame, pop: pd.DataFrame, domain: Domain) -> pd.DataFrame:
-    """Records summarised by visit, with `arm`, `visit`, `visitn` (and `timepoint(n)` for VS)."""
-    r = restrict(frame, pop)
-    keep = is_yes(r["summfl"]) & r["avisit"].notna()
-    if "anl01fl" in r.columns and is_yes(r["anl01fl"]).any():
-        keep &= is_yes(r["anl01fl"])
-    r = r.loc[keep.to_numpy()].copy()
-    r["visit"] = r["avisit"].astype(str)
-    r["visitn"] = pd.to_numeric(r["avisitn"], errors="coerce")
-    r["aval"] = pd.to_numeric(r["aval"], errors="coerce")
-    r["chg"] = pd.to_numeric(r["chg"], errors="coerce")
-    r["base"] = pd.to_numeric(r["base"], errors="coerce")
-    if "parcat1" not in r.columns:
-        r["parcat1"] = domain.noun.upper()
-    r["parcat1"] = r["parcat1"].astype("string").fillna("")
-    if "timepoint" in domain.keys:
-        r["timepoint"] = r["atpt"].astype("string").fillna("") if "atpt" in r.columns else ""
-        r["timepointn"] = pd.to_numeric(r["atptn"], errors="coerce").fillna(0) if "atptn" in r.columns else 0
-    return r.reset_index(drop=True)
+def compared_records(frame: pd.DataFrame, pop: pd.DataFrame) -> pd.DataFrame:
+    """The mart's post-baseline records (read with COMPARED_RECORDS) of population subjects, with their
+    `arm` and the keys of the tidy result (`visitn`, `timepointn`)."""
+    r = restrict(frame, pop).rename(columns={"avisitn": "visitn", "atptn": "timepointn"})
+    if "timepointn" in r.columns:
+        r["timepointn"] = pd.to_numeric(r["timepointn"], errors="coerce").fillna(0)
+    for c in ("chg", "base"):
+        r[c] = pd.to_numeric(r[c], errors="coerce")
+    return r
 
 
-def baseline_visitn(records: pd.DataFrame) -> float:
-    flagged = records.loc[is_yes(records["ablfl"]), "visitn"] if "ablfl" in records.columns else pd.Series(dtype=float)
-    if flagged.notna().any():
-        return float(flagged.mode().iloc[0])
-    return float(records["visitn"].min())
-
-
-def decimals_of(values: pd.Series, cap: int = 3) -> int:
-    """Decimal places the values are recorded with (the most any value needs, at most `cap`)."""
-    v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
-    if v.size == 0:
-        return 0
-    for d in range(cap + 1):
-        if np.all(np.abs(np.round(v, d) - v) < 1e-9 * np.maximum(1.0, np.abs(v))):
-            return d
-    return cap
-
-
-def compute(records: pd.DataFrame, ctx: ReportContext, domain: Domain, test: str) -> pd.DataFrame:
-    """Tidy summary: one row per parameter (x timepoint) x visit x arm."""
+def compute(result: pd.DataFrame, records: pd.DataFrame, ctx: ReportContext, domain: Domain,
+            test: str) -> pd.DataFrame:
+    """Tidy table: the results model's rows (one per parameter (x timepoint) x visit x arm) with the
+    estimate and p-value of each active arm vs control at each post-baseline visit."""
     cfg = ctx.cfg
     arms = cfg.arms
     keys = list(domain.keys)
-    base_n = baseline_visitn(records) if not records.empty else 0.0
-    group_keys = keys + ["visitn", "visit", "arm", "armn"]
-    g = records.groupby(group_keys, dropna=False, sort=True)
-    summary = g.agg(
-        n=("aval", "size"), n_obs=("aval", "count"), mean=("aval", "mean"), sd=("aval", "std"),
-        median=("aval", "median"), min=("aval", "min"), max=("aval", "max"),
-        chg_n_obs=("chg", "count"), chg_mean=("chg", "mean"), chg_sd=("chg", "std"),
-        chg_median=("chg", "median"), chg_min=("chg", "min"), chg_max=("chg", "max"),
-    ).reset_index()
-    post = summary["visitn"] > base_n
-    summary["visit_type"] = np.where(post, "post-baseline", np.where(summary["visitn"] == base_n, "baseline", "pre-baseline"))
-    summary["chg_n"] = summary["n"].where(post).astype("Int64")
-    for c in ("chg_n_obs", "chg_mean", "chg_sd", "chg_median", "chg_min", "chg_max"):
-        summary[c] = summary[c].where(post)
-    summary["chg_n_obs"] = summary["chg_n_obs"].astype("Int64")
-    summary["se"] = summary["sd"] / np.sqrt(summary["n_obs"].where(summary["n_obs"] > 0))
-    summary["chg_se"] = summary["chg_sd"] / np.sqrt(summary["chg_n_obs"].astype(float).where(summary["chg_n_obs"] > 0))
+    out = result.rename(columns={"avisitn": "visitn", "avisit": "visit", "atptn": "timepointn",
+                                 "atpt": "timepoint"}).copy()
+    out["parcat1"] = out["parcat1"].astype("string").fillna("")
+    for c in ("n", "n_obs", "chg_n", "chg_n_obs", "decimals"):
+        out[c] = out[c].astype("Int64")
+    if "timepoint" in domain.keys:
+        out["timepoint"] = out["timepoint"].astype("string").fillna("")
+        out["timepointn"] = pd.to_numeric(out["timepointn"], errors="coerce").fillna(0)
 
-    # active vs control at each post-baseline visit
-    results = []
-    post_records = records.loc[records["visitn"] > base_n, keys + ["visitn", "arm", "chg", "base"]]
-    for key, grp in post_records.groupby(keys + ["visitn"], dropna=False, sort=True):
+    rows = []
+    test_keys = domain.test_keys
+    for key, grp in records.groupby(test_keys, dropna=False, sort=True):
         arm = grp["arm"].to_numpy()
         chg = grp["chg"].to_numpy(dtype=float)
         base = grp["base"].to_numpy(dtype=float)
@@ -114,19 +90,16 @@ def compute(records: pd.DataFrame, ctx: ReportContext, domain: Domain, test: str
         for active in arms.actives:
             a = arm == active
             comp = stats.compare_arrays(test, chg[a], base[a], chg[c], base[c])
-            results.append((*key, active, comp.estimate, comp.p_value))
-    tests = pd.DataFrame(results, columns=keys + ["visitn", "arm", "estimate", "p_value"])
-    out = summary.merge(tests, on=keys + ["visitn", "arm"], how="left") if not tests.empty else summary.assign(
-        estimate=np.nan, p_value=np.nan)
-    out["test"] = np.where(out["p_value"].notna() | ((out["visit_type"] == "post-baseline") & (out["arm"] != arms.control)),
-                           TEST_NAMES[test], None)
+            rows.append((*key, active, comp.estimate, comp.p_value))
+    tests = pd.DataFrame(rows, columns=test_keys + ["arm", "estimate", "p_value"])
+    if tests.empty:
+        out = out.assign(estimate=np.nan, p_value=np.nan)
+    else:
+        out = out.merge(tests, on=test_keys + ["arm"], how="left")
+    post = out["visit_type"] == "post-baseline"
+    out["test"] = np.where(out["p_value"].notna() | (post & (out["arm"] != arms.control)), TEST_NAMES[test], None)
     out["alpha"] = cfg.alpha
     out["flag"] = (out["p_value"] < cfg.alpha).fillna(False).astype(bool)
-    by_param = records.groupby(["parcat1", "paramcd", "param"], dropna=False)
-    dec = by_param["aval"].apply(decimals_of).rename("decimals")
-    unit = (by_param["avalu"].agg(lambda u: u.dropna().astype(str).mode().iloc[0] if u.notna().any() else None)
-            .rename("avalu") if "avalu" in records.columns else dec.map(lambda _: None).rename("avalu"))
-    out = out.merge(pd.concat([dec, unit], axis=1).reset_index(), on=["parcat1", "paramcd", "param"], how="left")
     out.insert(0, "study", ctx.study)
     cols = (["study"] + keys + ["avalu", "visitn", "visit", "visit_type", "arm", "armn", "n", "n_obs", "mean", "sd", "se",
                                 "median", "min", "max", "chg_n", "chg_n_obs", "chg_mean", "chg_sd", "chg_se",
@@ -276,10 +249,10 @@ def _short_visit(label: str) -> str:
     return str(label)
 
 
-def build(s, domain: Domain, mart: str, test: str) -> None:
+def build(s, domain: Domain, test: str) -> None:
     """The by-visit table and its mean figures for one domain, recorded on the report session."""
-    records = analysis_records(s.marts[mart], s.pop, domain)
-    result = compute(records, s.ctx, domain, test)
+    records = compared_records(s.mart_columns(domain.mart, domain.test_columns, COMPARED_RECORDS), s.pop)
+    result = compute(s.results[domain.results], records, s.ctx, domain, test)
     s.table(display(result, s.ctx, domain, test), result)
     for fig in mean_figures(result, s.ctx, domain):
         s.figure(fig)

@@ -25,6 +25,17 @@ def read_mart(con: duckdb.DuckDBPyConnection, mart: str, studyid: str) -> pd.Dat
     return con.execute(f'select * from marts."{mart}" where studyid = ?', [studyid]).df()
 
 
+def read_mart_columns(con: duckdb.DuckDBPyConnection, mart: str, studyid: str, columns: tuple[str, ...],
+                      where: str | None = None) -> pd.DataFrame:
+    """The columns a report needs of one mart, this study's rows (and those matching `where`, an SQL
+    condition on the mart's own columns, e.g. its flags)."""
+    if not table_exists(con, "marts", mart):
+        raise MissingMartError(f"marts.{mart} does not exist: build the dbt marts first")
+    cols = ", ".join(f'"{c}"' for c in columns)
+    condition = f" and ({where})" if where else ""
+    return con.execute(f'select {cols} from marts."{mart}" where studyid = ?{condition}', [studyid]).df()
+
+
 def read_marts(con: duckdb.DuckDBPyConnection, marts: list[str], studyid: str) -> dict[str, pd.DataFrame]:
     return {m: read_mart(con, m, studyid) for m in marts}
 

@@ -25,5 +25,6 @@ class ReportAsset:
     tables: tuple[str, ...]                     # reports.<table>, each rendered as TABLE_FORMATS
     figures: tuple[str, ...] = ()               # each rendered as FIGURE_FORMATS
     marts: tuple[str, ...] = ()                 # marts read (asset keys ["marts", m]); dim_subject always
+    queried: tuple[str, ...] = ()               # marts of which the builder queries selected columns only
     results: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # dbt results model -> columns read
     after: tuple[str, ...] = ()                 # other report assets whose reports.* tables are read

@@ -1,5 +1,10 @@
-"""Drug-induced liver injury screen by arm from `mart_liver_injury`, and the eDISH plot (peak ALT
-versus peak total bilirubin, both as multiples of the upper limit of normal, log axes)."""
+"""Drug-induced liver injury screen by arm and the eDISH plot (peak ALT versus peak total
+bilirubin, both as multiples of the upper limit of normal, log axes).
+
+The subjects meeting each criterion, the evaluable subjects and the labels come from the dbt
+results model results_liver_injury (which counts the flags of mart_liver_injury); here each active
+arm gets Fisher's exact test against control, and the table and the plot are drawn. The plot reads
+the peak ratios, the mart's Hy's law flag and the factors the mart applied."""
 
 from __future__ import annotations
 
@@ -8,50 +13,24 @@ import pandas as pd
 
 from safety_reports import stats
 from safety_reports.data import is_yes, restrict
-from safety_reports.model import Column, DisplayTable, FigureOutput, ReportContext, fmt_n_pct, fmt_p, pct
+from safety_reports.model import Column, DisplayTable, FigureOutput, ReportContext, fmt_n_pct, fmt_p
+
+EDISH_COLUMNS = ("usubjid", "peak_alt_r2uln", "peak_bili_r2uln", "hyslaw_fl", "liver_transaminase_factor",
+                 "liver_bilirubin_factor")
 
 
-def _criteria(liver: pd.DataFrame, ctx: ReportContext) -> list[tuple[str, str, pd.Series, pd.Series]]:
-    """(key, label, met, evaluable) per criterion."""
-    cfg = ctx.cfg
-    tf, bf = cfg.transaminase_factor, cfg.bilirubin_factor
-    alt = pd.to_numeric(liver["peak_alt_r2uln"], errors="coerce")
-    ast = pd.to_numeric(liver["peak_ast_r2uln"], errors="coerce")
-    bili = pd.to_numeric(liver["peak_bili_r2uln"], errors="coerce")
-    return [
-        ("alt", f"{cfg.alt_testcd} > {tf:g} x ULN", alt > tf, alt.notna()),
-        ("ast", f"{cfg.ast_testcd} > {tf:g} x ULN", ast > tf, ast.notna()),
-        ("altast", f"{cfg.alt_testcd} or {cfg.ast_testcd} > {tf:g} x ULN", is_yes(liver["altast_gt3uln"]),
-         alt.notna() | ast.notna()),
-        ("bili", f"Total bilirubin ({cfg.bili_testcd}) > {bf:g} x ULN", is_yes(liver["bili_gt2uln"]), bili.notna()),
-        ("hyslaw", f"Potential Hy's law ({cfg.alt_testcd} or {cfg.ast_testcd} > {tf:g} x ULN and "
-                   f"{cfg.bili_testcd} > {bf:g} x ULN)", is_yes(liver["hyslaw_fl"]),
-         (alt.notna() | ast.notna()) & bili.notna()),
-    ]
-
-
-def screen(liver: pd.DataFrame, pop: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
-    """Subjects meeting each criterion per arm, of the subjects with the values needed to judge it;
-    Fisher's exact test of each active arm vs control."""
-    cfg = ctx.cfg
-    data = restrict(liver, pop)
-    rows = []
-    for order, (key, label, met, evaluable) in enumerate(_criteria(data, ctx), start=1):
-        frame = pd.DataFrame({"arm": data["arm"], "met": met.fillna(False).astype(bool), "ev": evaluable.astype(bool)})
-        for a in cfg.arms.names:
-            f = frame.loc[frame["arm"] == a]
-            rows.append(dict(criterion=key, label=label, criterion_order=order, arm=a, armn=cfg.arms.order_of(a),
-                             big_n=ctx.big_n.get(a, 0), n_evaluable=int(f["ev"].sum()),
-                             n_subjects=int((f["met"] & f["ev"]).sum())))
-    out = pd.DataFrame(rows)
-    out["pct"] = [pct(n, d) for n, d in zip(out["n_subjects"], out["n_evaluable"])]
-    out["p_value"] = np.nan
-    for _, g in out.groupby("criterion"):
-        c = g.loc[g["arm"] == cfg.arms.control].iloc[0]
-        for idx, r in g.loc[g["arm"] != cfg.arms.control].iterrows():
-            out.at[idx, "p_value"] = stats.fisher_exact_p(r["n_subjects"], r["n_evaluable"], c["n_subjects"], c["n_evaluable"])
+def screen(result: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
+    """The screen from its results model, with Fisher's exact test of each active arm vs control
+    (where the model marks the comparison, `compare_to_control`)."""
+    out = result.copy()
+    out["p_value"] = [
+        stats.fisher_exact_p(int(x), int(n), int(xc), int(nc)) if bool(cmp) else np.nan
+        for x, n, xc, nc, cmp in zip(out["n_subjects"], out["n_evaluable"], out["ctrl_n_subjects"],
+                                     out["ctrl_n_evaluable"], out["compare_to_control"])]
     out.insert(0, "study", ctx.study)
-    return out.sort_values(["criterion_order", "armn"]).reset_index(drop=True)
+    cols = ["study", "criterion", "label", "criterion_order", "arm", "armn", "big_n", "n_evaluable", "n_subjects",
+            "pct", "p_value"]
+    return out[cols].sort_values(["criterion_order", "armn"]).reset_index(drop=True)
 
 
 def display(result: pd.DataFrame, ctx: ReportContext) -> DisplayTable:
@@ -88,14 +67,17 @@ def edish(liver: pd.DataFrame, pop: pd.DataFrame, ctx: ReportContext) -> FigureO
     x = pd.to_numeric(data["peak_alt_r2uln"], errors="coerce")
     y = pd.to_numeric(data["peak_bili_r2uln"], errors="coerce")
     ok = (x > 0) & (y > 0)
+    hyslaw = is_yes(data["hyslaw_fl"])
     fig, ax = plt.subplots(figsize=(7.5, 6.8))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     markers = ["o", "s", "^", "D", "v", "P"]
     for i, a in enumerate(cfg.arms.names):
         m = ok & (data["arm"] == a)
         ax.scatter(x[m], y[m], s=18, alpha=0.75, color=colours[i % len(colours)], marker=markers[i % len(markers)],
-                   label=f"{ctx.arm_header(a, ' ')}: {int(m.sum())} plotted", edgecolors="none")
-    tf, bf = cfg.transaminase_factor, cfg.bilirubin_factor
+                   label=f"{ctx.arm_header(a, ' ')}: {int(m.sum())} plotted, {int((m & hyslaw).sum())} potential "
+                         "Hy's law", edgecolors=np.where(hyslaw[m], "black", "none"), linewidths=0.8)
+    tf, bf = _factor(data, "liver_transaminase_factor", cfg.transaminase_factor), _factor(
+        data, "liver_bilirubin_factor", cfg.bilirubin_factor)
     ax.set_xscale("log")
     ax.set_yscale("log")
     lo = min(0.1, float(x[ok].min()) if ok.any() else 0.1, float(y[ok].min()) if ok.any() else 0.1)
@@ -116,4 +98,11 @@ def edish(liver: pd.DataFrame, pop: pd.DataFrame, ctx: ReportContext) -> FigureO
     return FigureOutput(
         name="f_edish", title="eDISH: peak ALT vs peak total bilirubin (multiples of ULN)", figure=fig,
         footnotes=[f"Reference lines at {tf:g} x ULN ({cfg.alt_testcd}) and {bf:g} x ULN (bilirubin). Each point is one "
-                   "subject's highest post-baseline values; subjects missing either value are not plotted."])
+                   "subject's highest post-baseline values; subjects missing either value are not plotted; outlined: "
+                   "potential Hy's law (the screen's flag, ALT or AST and bilirubin)."])
+
+
+def _factor(liver: pd.DataFrame, column: str, configured: float) -> float:
+    """The factor the mart applied (one per study), for the reference lines."""
+    values = pd.to_numeric(liver[column], errors="coerce").dropna()
+    return float(values.iloc[0]) if len(values) else float(configured)

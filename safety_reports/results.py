@@ -9,6 +9,13 @@ _SOC_PT = ("level", "soc", "pt", "arm", "armn", "big_n", "n_subjects", "pct", "n
 _SHIFT = ("parcat1", "paramcd", "param", "avisit", "avisitn", "arm", "armn", "baseline", "post", "n", "n_visit",
           "pct")
 
+_BY_VISIT = ("parcat1", "paramcd", "param", "avalu", "avisitn", "avisit", "visit_type", "arm", "armn", "n", "n_obs",
+             "mean", "sd", "se", "median", "min", "max", "chg_n", "chg_n_obs", "chg_mean", "chg_sd", "chg_se",
+             "chg_median", "chg_min", "chg_max", "decimals")
+_VS_BY_VISIT = _BY_VISIT[:3] + ("atptn", "atpt") + _BY_VISIT[3:]
+_LIVER = ("criterion", "label", "criterion_order", "arm", "armn", "big_n", "n_evaluable", "n_subjects", "pct",
+          "ctrl_n_subjects", "ctrl_n_evaluable", "compare_to_control")
+
 RESULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "results_demographics": ("variable", "var_order", "kind", "statistic", "category", "row_order", "arm", "armn",
                              "big_n", "n", "pct", "value"),
@@ -18,6 +25,9 @@ RESULT_COLUMNS: dict[str, tuple[str, ...]] = {
                             "pct", "ctrl_n_subjects", "ctrl_n_evaluable", "compare_to_control"),
     "results_lab_shift": _SHIFT,
     "results_lab_thr_shift": _SHIFT,
+    "results_lab_by_visit": _BY_VISIT,
+    "results_vs_by_visit": _VS_BY_VISIT,
+    "results_liver_injury": _LIVER,
 }
 
 

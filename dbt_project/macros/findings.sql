@@ -53,7 +53,8 @@
     Analysis records of a findings fact table: visit records plus End-of-Treatment copies,
     with baseline, change from baseline, the analysis flag and a unique analysis sequence.
     chg/pchg are set for post-baseline records (postblfl); anl01fl marks one record per
-    subject, parameter and analysis visit (the baseline record for Baseline, else the earliest).
+    subject, parameter and analysis visit (the baseline record for Baseline, else the earliest);
+    avisit_type classes the record's analysis visit (findings_visit_class).
 -#}
 {% macro findings_records(visits, eot, baseline, seq, by) -%}
 with
@@ -124,9 +125,18 @@ derived as (
         ) as integer) as aseq
     from with_baseline
 
+),
+
+classified as (
+
+    select
+        *,
+        {{ findings_visit_class() }} as avisit_type
+    from derived
+
 )
 
-select * from derived
+select * from classified
 {%- endmacro %}
 
 
@@ -138,4 +148,22 @@ select * from derived
 -#}
 {% macro findings_is_post_baseline() -%}
     (ablfl is distinct from 'Y' and ady > 1)
+{%- endmacro %}
+
+
+
+{#-
+    Class of an analysis visit, from the record flags above (never from visit numbers):
+    'baseline' when the visit holds a baseline record (ablfl), else 'post-baseline' when it holds
+    a post-baseline record (postblfl, findings_is_post_baseline), else 'pre-baseline'; NULL for
+    records without an analysis visit. One class per study and analysis visit, over every
+    record of the fact, so all parameters and arms of a visit share it.
+-#}
+{% macro findings_visit_class() -%}
+    case
+        when avisitn is null then null
+        when bool_or(ablfl = 'Y') over (partition by studyid, avisitn) then 'baseline'
+        when bool_or(postblfl = 'Y') over (partition by studyid, avisitn) then 'post-baseline'
+        else 'pre-baseline'
+    end
 {%- endmacro %}

@@ -237,9 +237,9 @@ def test_vital_signs_baseline_and_end_of_treatment(dbt_warehouse):
 def test_liver_injury_flags(dbt_warehouse):
     rows = dbt_warehouse.query("""
         select count(*),
-               count(*) filter (where hyslaw_fl = 'Y' and not (altast_gt3uln = 'Y' and bili_gt2uln = 'Y')),
-               count(*) filter (where altast_gt3uln = 'Y' and not (peak_alt_r2uln > 3 or peak_ast_r2uln > 3)),
-               count(*) filter (where bili_gt2uln = 'Y' and not peak_bili_r2uln > 2)
+               count(*) filter (where hyslaw_fl = 'Y' and not (transaminase_high_fl = 'Y' and bili_high_fl = 'Y')),
+               count(*) filter (where transaminase_high_fl = 'Y' and not (peak_alt_r2uln > 3 or peak_ast_r2uln > 3)),
+               count(*) filter (where bili_high_fl = 'Y' and not peak_bili_r2uln > 2)
         from marts.mart_liver_injury""")
     assert rows == [(254, 0, 0, 0)]
 

@@ -137,13 +137,15 @@ def fct_lab_result() -> pd.DataFrame:
                     studyid=STUDYID, usubjid=s, lbseq=seq, trt01a=arm, trt01an=ORDER[arm], saffl="Y",
                     paramcd=paramcd, param=param, parcat1="CHEMISTRY", avalu="U/L", aval=aval,
                     avalc=None if aval is None else str(aval), avisit=visit, avisitn=n, visitnum=float(n),
-                    visit=visit.upper(), adt=None, ady=n * 7, ablfl="Y" if n == 0 else None, base=base, chg=chg,
+                    visit=visit.upper(), adt=None, ady=n * 7, ablfl="Y" if n == 0 else None,
+                    postblfl="N" if n == 0 else "Y", avisit_type="baseline" if n == 0 else "post-baseline",
+                    base=base, chg=chg,
                     pchg=None, anrlo=10.0, anrhi=30.0, anrind=anrind, bnrind=bnrind, r2uln=None if aval is None else aval / 30,
                     r2lln=None, athrind=None if aval is None else ("H" if aval > 45 else "N"),
                     bthrind="H" if base > 45 else "N", eotfl="Y" if n == 99 else "N", anl01fl="Y",
                     summfl=summfl, dtype=None))
     # a record outside the analysis (no analysis visit) and one not flagged for analysis
-    extra = dict(rows[1], lbseq=999, avisit=None, avisitn=None, aval=500.0)
+    extra = dict(rows[1], lbseq=999, avisit=None, avisitn=None, avisit_type=None, anl01fl=None, aval=500.0)
     extra2 = dict(rows[1], lbseq=998, anl01fl="N", aval=600.0)
     return pd.DataFrame(rows + [extra, extra2])
 
@@ -162,7 +164,9 @@ def fct_vital_sign() -> pd.DataFrame:
                                  paramcd="SYSBP", param="Systolic Blood Pressure (mmHg)", parcat1="VITAL SIGNS",
                                  avalu="mmHg", atpt=tpt, atptn=float(tptn), aval=aval, avalc=str(aval), avisit=visit,
                                  avisitn=n, visitnum=float(n), visit=visit.upper(), adt=None, ady=n * 7,
-                                 ablfl="Y" if n == 0 else None, base=base, chg=None if n == 0 else aval - base,
+                                 ablfl="Y" if n == 0 else None, postblfl="N" if n == 0 else "Y",
+                                 avisit_type="baseline" if n == 0 else "post-baseline",
+                                 base=base, chg=None if n == 0 else aval - base,
                                  pchg=None, anrlo=None, anrhi=None, anrind=None, bnrind=None, r2uln=None, r2lln=None,
                                  athrind=None, bthrind=None, eotfl="N", anl01fl="Y", summfl="Y", dtype=None))
     return pd.DataFrame(rows)
@@ -180,8 +184,12 @@ def mart_liver_injury() -> pd.DataFrame:
         altast = any(v is not None and v > 3 for v in (alt, ast))
         b = bili is not None and bili > 2
         rows.append(dict(studyid=STUDYID, usubjid=s, trt01a=arm, trt01an=ORDER[arm], peak_alt_r2uln=alt,
-                         peak_ast_r2uln=ast, peak_bili_r2uln=bili, altast_gt3uln="Y" if altast else "N",
-                         bili_gt2uln="Y" if b else "N", hyslaw_fl="Y" if (altast and b) else "N"))
+                         peak_ast_r2uln=ast, peak_bili_r2uln=bili,
+                         alt_high_fl="Y" if alt is not None and alt > 3 else "N",
+                         ast_high_fl="Y" if ast is not None and ast > 3 else "N",
+                         transaminase_high_fl="Y" if altast else "N", bili_high_fl="Y" if b else "N",
+                         hyslaw_fl="Y" if (altast and b) else "N", liver_transaminase_factor=3.0,
+                         liver_bilirubin_factor=2.0))
     return pd.DataFrame(rows)
 
 
@@ -304,6 +312,67 @@ def results_lab_shift() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _by_visit(frame: pd.DataFrame, timepoint: bool) -> pd.DataFrame:
+    """What results_lab_by_visit / results_vs_by_visit hold for a fixture fact: its analysis records
+    of population subjects summarised per parameter (x timepoint) x visit x arm."""
+    r = frame.loc[(frame["summfl"] == "Y") & (frame["anl01fl"] == "Y") & frame["avisit"].notna()
+                  & frame["usubjid"].isin(list(SUBJECTS))].copy()
+    r["arm"] = r["usubjid"].map(SUBJECTS)
+    r["armn"] = r["arm"].map(ORDER)
+    keys = ["studyid", "parcat1", "paramcd", "param"] + (["atptn", "atpt"] if timepoint else [])
+    g = r.groupby(keys + ["avisitn", "avisit", "avisit_type", "arm", "armn"], dropna=False)
+    out = g.agg(n=("aval", "size"), n_obs=("aval", "count"), mean=("aval", "mean"), sd=("aval", "std"),
+                median=("aval", "median"), min=("aval", "min"), max=("aval", "max"), chg_n_obs=("chg", "count"),
+                chg_mean=("chg", "mean"), chg_sd=("chg", "std"), chg_median=("chg", "median"),
+                chg_min=("chg", "min"), chg_max=("chg", "max")).reset_index()
+    out = out.rename(columns={"avisit_type": "visit_type"})
+    post = out["visit_type"] == "post-baseline"
+    out["se"] = out["sd"] / np.sqrt(out["n_obs"])
+    out["chg_se"] = out["chg_sd"] / np.sqrt(out["chg_n_obs"])
+    out["chg_n"] = out["n"].where(post).astype("Int64")
+    for c in ("chg_n_obs", "chg_mean", "chg_sd", "chg_se", "chg_median", "chg_min", "chg_max"):
+        out[c] = out[c].where(post)
+    out["chg_n_obs"] = out["chg_n_obs"].astype("Int64")
+    out["avalu"] = r["avalu"].iloc[0]
+    out["decimals"] = 1
+    return out
+
+
+def results_lab_by_visit() -> pd.DataFrame:
+    return _by_visit(fct_lab_result(), timepoint=False)
+
+
+def results_vs_by_visit() -> pd.DataFrame:
+    return _by_visit(fct_vital_sign(), timepoint=True)
+
+
+def results_liver_injury() -> pd.DataFrame:
+    """The subjects mart_liver_injury above flags, per criterion and arm, of those with the values
+    the criterion needs."""
+    liver = mart_liver_injury()
+    has = {c: liver[f"peak_{c}_r2uln"].notna() for c in ("alt", "ast", "bili")}
+    criteria = [  # key, label, evaluable, flag
+        ("alt", "ALT > 3 x ULN", has["alt"], "alt_high_fl"),
+        ("ast", "AST > 3 x ULN", has["ast"], "ast_high_fl"),
+        ("altast", "ALT or AST > 3 x ULN", has["alt"] | has["ast"], "transaminase_high_fl"),
+        ("bili", "Total bilirubin (BILI) > 2 x ULN", has["bili"], "bili_high_fl"),
+        ("hyslaw", "Potential Hy's law (ALT or AST > 3 x ULN and BILI > 2 x ULN)", (has["alt"] | has["ast"])
+         & has["bili"], "hyslaw_fl"),
+    ]
+    rows = []
+    for order, (key, label, evaluable, flag) in enumerate(criteria, start=1):
+        for a in ARMS:
+            arm = liver["trt01a"] == a
+            n_ev = int((arm & evaluable).sum())
+            n = int((arm & evaluable & (liver[flag] == "Y")).sum())
+            rows.append(dict(studyid=STUDYID, criterion=key, label=label, criterion_order=order, arm=a,
+                             armn=ORDER[a], big_n=BIG_N[a], n_evaluable=n_ev, n_subjects=n,
+                             pct=100.0 * n / n_ev if n_ev else None))
+    out = _with_control(pd.DataFrame(rows), ["criterion"], "n_subjects", "n_evaluable")
+    out["compare_to_control"] = out["arm"] != CONTROL  # every active arm is compared
+    return out
+
+
 RESULTS = {
     "results_ae_soc_pt": results_ae_soc_pt,
     "results_ae_soc_pt_serious": results_ae_soc_pt_serious,
@@ -311,6 +380,9 @@ RESULTS = {
     "results_lab_nr_freq": results_lab_nr_freq,
     "results_lab_shift": results_lab_shift,
     "results_lab_thr_shift": results_lab_shift,
+    "results_lab_by_visit": results_lab_by_visit,
+    "results_vs_by_visit": results_vs_by_visit,
+    "results_liver_injury": results_liver_injury,
 }
 
 

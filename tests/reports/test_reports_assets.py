@@ -133,6 +133,12 @@ def test_dagster_definitions_and_materialisation(env, tmp_path, monkeypatch):
         soc_pt.dependency_keys)
     assert dg.AssetKey(["marts", "fct_adverse_event"]) not in soc_pt.dependency_keys
     assert soc_pt.partitions_def.get_partition_keys() == [fixtures.STUDY]
+    lab = by_key[dg.AssetKey(["reports", "lab_by_visit"])]
+    # counts from the results model; the mart is queried for the test's arrays only
+    assert {dg.AssetKey(["results", "results_lab_by_visit"]), dg.AssetKey(["marts", "fct_lab_result"])} <= set(
+        lab.dependency_keys)
+    liver = by_key[dg.AssetKey(["reports", "liver_injury"])]
+    assert dg.AssetKey(["results", "results_liver_injury"]) in liver.dependency_keys
     findings = by_key[dg.AssetKey(["reports", "significant_findings"])]
     assert dg.AssetKey(["reports", "lab_by_visit"]) in findings.dependency_keys
     index = by_key[dg.AssetKey(["reports", INDEX_ASSET])]
@@ -161,7 +167,8 @@ def test_study_without_events_labs_or_vitals_still_builds(env):
         con.register("frame", fixtures.results_ae_empty())
         con.execute(f"create or replace table results.{table} as select * from frame")
         con.unregister("frame")
-    for table in ("results_lab_nr_freq", "results_lab_shift", "results_lab_thr_shift"):
+    for table in ("results_lab_nr_freq", "results_lab_shift", "results_lab_thr_shift", "results_lab_by_visit",
+                  "results_vs_by_visit"):
         con.execute(f"delete from results.{table}")
     con.close()
     for a in REPORT_ASSETS:

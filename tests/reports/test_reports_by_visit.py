@@ -1,63 +1,72 @@
-"""Lab and vital-sign by-visit summaries: n including missing values, summary statistics against
-numpy, and the configured test against scipy / statsmodels at each post-baseline visit."""
+"""Lab and vital-sign by-visit tables: the counts and statistics pass through from their results
+model unchanged, and the configured test at each post-baseline visit matches scipy / statsmodels on
+the mart's post-baseline records (read with the report's own query)."""
 
 from __future__ import annotations
 
 import dataclasses
-import math
 
-import numpy as np
+import duckdb
 import pandas as pd
 import pytest
+import report_fixtures as fixtures
 import statsmodels.formula.api as smf
 from scipy import stats as sps
 
 from safety_reports import by_visit as bv
+from safety_reports.data import read_mart_columns
+
+
+def _compared(tmp_path, pop, domain: bv.Domain) -> pd.DataFrame:
+    """The records the report compares, read from a fixture warehouse with the report's query."""
+    path = tmp_path / "wh.duckdb"
+    if not path.exists():
+        fixtures.write_warehouse(path)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        frame = read_mart_columns(con, domain.mart, fixtures.STUDYID, domain.test_columns, bv.COMPARED_RECORDS)
+    finally:
+        con.close()
+    return bv.compared_records(frame, pop)
 
 
 @pytest.fixture()
-def lab_records(marts, pop):
-    return bv.analysis_records(marts["fct_lab_result"], pop, bv.LAB)
+def lab_records(tmp_path, pop):
+    return _compared(tmp_path, pop, bv.LAB)
 
 
-def _raw(marts, visit, arm, col="aval", paramcd="ALT"):
+def _raw(marts, visit, arm, paramcd="ALT"):
     lab = marts["fct_lab_result"]
     sel = (lab["paramcd"] == paramcd) & (lab["avisit"] == visit) & (lab["trt01a"] == arm) & (lab["anl01fl"] == "Y")
     return lab.loc[sel]
 
 
-def test_records_are_summarised_analysis_records(lab_records):
-    assert set(lab_records["paramcd"]) == {"ALT"}
-    assert lab_records["aval"].max() < 100  # the unflagged and visit-less outliers are left out
-    assert lab_records["avisit"].notna().all()
+def test_compared_records_are_post_baseline_analysis_records(lab_records):
+    assert set(lab_records["paramcd"]) == {"ALT"}  # the summarised parameter only
+    assert set(lab_records["visitn"]) == {2, 4, 99}  # the mart's post-baseline records: no baseline
+    assert list(lab_records.columns) == ["usubjid", "paramcd", "visitn", "chg", "base", "arm", "armn"]
+    assert "S1" not in set(lab_records["usubjid"])
 
 
 @pytest.mark.parametrize("test", ["ancova", "welch", "wilcoxon"])
-def test_summary_statistics_and_tests(marts, lab_records, ctx, test):
-    res = bv.compute(lab_records, ctx, bv.LAB, test)
+def test_statistics_pass_through_and_tests(marts, results, lab_records, ctx, test):
+    model = results["results_lab_by_visit"]
+    res = bv.compute(model, lab_records, ctx, bv.LAB, test)
     assert list(res.drop_duplicates("visit").sort_values("visitn")["visit"]) == \
         ["Baseline", "Week 2", "Week 4", "End of Treatment"]
+    assert len(res) == len(model)
+    by_model = model.set_index(["avisit", "arm"])
     for (visit, arm), row in res.set_index(["visit", "arm"]).iterrows():
-        raw = _raw(marts, visit, arm)
-        values = raw["aval"].dropna().to_numpy(dtype=float)
-        assert row["n"] == len(raw)                    # records, including a missing value
-        assert row["n_obs"] == len(values)
-        assert row["mean"] == pytest.approx(values.mean())
-        assert row["sd"] == pytest.approx(values.std(ddof=1))
-        assert row["median"] == pytest.approx(np.median(values))
-        assert (row["min"], row["max"]) == (pytest.approx(values.min()), pytest.approx(values.max()))
-        if visit == "Baseline":
-            assert pd.isna(row["chg_n"]) and pd.isna(row["chg_mean"]) and pd.isna(row["p_value"])
+        m = by_model.loc[(visit, arm)]
+        for col in ("n", "n_obs", "mean", "sd", "median", "chg_n", "chg_mean", "decimals"):
+            assert (pd.isna(row[col]) and pd.isna(m[col])) or row[col] == pytest.approx(m[col]), col
+        if row["visit_type"] != "post-baseline":
+            assert pd.isna(row["p_value"]) and pd.isna(row["test"])
             continue
-        chg = raw["chg"].dropna().to_numpy(dtype=float)
-        assert row["chg_n"] == len(raw)
-        assert row["chg_mean"] == pytest.approx(chg.mean())
-        assert row["chg_sd"] == pytest.approx(chg.std(ddof=1))
         if arm == "Placebo":
             assert pd.isna(row["p_value"])
             continue
-        ctl = _raw(marts, visit, "Placebo")
-        act = raw
+        act, ctl = _raw(marts, visit, arm), _raw(marts, visit, "Placebo")
         if test == "ancova":
             two = pd.concat([act, ctl])[["trt01a", "chg", "base"]].dropna()
             fit = smf.ols("chg ~ C(trt01a, Treatment(reference='Placebo')) + base", data=two).fit()
@@ -75,26 +84,37 @@ def test_summary_statistics_and_tests(marts, lab_records, ctx, test):
         assert row["test"] == bv.TEST_NAMES[test]
 
 
-def test_missing_value_counts_in_n_but_not_in_mean(lab_records, ctx):
-    res = bv.compute(lab_records, ctx, bv.LAB, "ancova")
+def test_missing_value_counts_come_from_the_model(results, lab_records, ctx):
+    res = bv.compute(results["results_lab_by_visit"], lab_records, ctx, bv.LAB, "ancova")
     row = res.loc[(res["visit"] == "Week 2") & (res["arm"] == "Placebo")].iloc[0]
     assert (row["n"], row["n_obs"], row["chg_n_obs"]) == (4, 3, 3)
     eot_high = res.loc[(res["visit"] == "End of Treatment") & (res["arm"] == "High")].iloc[0]
     assert eot_high["n"] == 2  # H3 has no End-of-Treatment record
-    assert row["se"] == pytest.approx(row["sd"] / math.sqrt(3))
 
 
-def test_alpha_drives_the_flag(lab_records, ctx):
+def test_visit_class_comes_from_the_model(results, lab_records, ctx):
+    """A visit the model classes as not post-baseline gets no test, whatever its number."""
+    model = results["results_lab_by_visit"].copy()
+    week2 = model["avisit"] == "Week 2"
+    model.loc[week2, "visit_type"] = "pre-baseline"
+    res = bv.compute(model, lab_records.loc[lab_records["visitn"] != 2], ctx, bv.LAB, "ancova")
+    w2 = res.loc[res["visit"] == "Week 2"]
+    assert w2["p_value"].isna().all() and w2["test"].isna().all()
+    assert res.loc[(res["visit"] == "Week 4") & (res["arm"] != "Placebo"), "p_value"].notna().all()
+
+
+def test_alpha_drives_the_flag(results, lab_records, ctx):
     strict = dataclasses.replace(ctx, cfg=dataclasses.replace(ctx.cfg, alpha=1e-12))
     loose = dataclasses.replace(ctx, cfg=dataclasses.replace(ctx.cfg, alpha=1.0))
-    assert not bv.compute(lab_records, strict, bv.LAB, "ancova")["flag"].any()
-    r = bv.compute(lab_records, loose, bv.LAB, "ancova")
+    model = results["results_lab_by_visit"]
+    assert not bv.compute(model, lab_records, strict, bv.LAB, "ancova")["flag"].any()
+    r = bv.compute(model, lab_records, loose, bv.LAB, "ancova")
     assert r.loc[r["p_value"].notna(), "flag"].all()
 
 
-def test_vital_signs_keep_timepoints(marts, pop, ctx):
-    rec = bv.analysis_records(marts["fct_vital_sign"], pop, bv.VITALS)
-    res = bv.compute(rec, ctx, bv.VITALS, ctx.cfg.vs_test)
+def test_vital_signs_keep_timepoints(tmp_path, marts, results, pop, ctx):
+    rec = _compared(tmp_path, pop, bv.VITALS)
+    res = bv.compute(results["results_vs_by_visit"], rec, ctx, bv.VITALS, ctx.cfg.vs_test)
     assert set(res["timepoint"]) == {"SUPINE", "STANDING"}
     assert len(res) == 2 * 3 * 3  # timepoints x visits x arms
     row = res.loc[(res["timepoint"] == "STANDING") & (res["visit"] == "Week 2") & (res["arm"] == "High")].iloc[0]
@@ -103,22 +123,22 @@ def test_vital_signs_keep_timepoints(marts, pop, ctx):
     assert row["p_value"] == pytest.approx(sps.ttest_ind(sel("High"), sel("Placebo"), equal_var=False).pvalue)
 
 
-def test_display_and_figures(lab_records, ctx):
-    res = bv.compute(lab_records, ctx, bv.LAB, "ancova")
+def test_without_post_baseline_records_no_test(results, lab_records, ctx):
+    res = bv.compute(results["results_lab_by_visit"], lab_records.iloc[0:0], ctx, bv.LAB, "ancova")
+    assert res["p_value"].isna().all() and not res["flag"].any()
+
+
+def test_display_and_figures(results, lab_records, ctx):
+    res = bv.compute(results["results_lab_by_visit"], lab_records, ctx, bv.LAB, "ancova")
     d = bv.display(res, ctx, bv.LAB, "ancova")
     assert len(d.body) == len(res)
     first = d.body.iloc[0]
     assert first["visit"] == "Baseline" and first["arm"] == "Pbo" and first["n"] == "4"
     assert d.body.iloc[1]["visit"] == ""  # visit label once per block of arms
+    assert first["cn"] == "" and d.body.iloc[3]["cn"] == "4"  # change only at post-baseline visits
     figs = bv.mean_figures(res, ctx, bv.LAB)
     assert [f.name for f in figs] == ["f_lab_mean_value", "f_lab_mean_change"]
     import matplotlib.pyplot as plt
 
     for f in figs:
         plt.close(f.figure)
-
-
-def test_decimals_of():
-    assert bv.decimals_of(pd.Series([1.0, 2.0, None])) == 0
-    assert bv.decimals_of(pd.Series([1.25, 2.5])) == 2
-    assert bv.decimals_of(pd.Series([1 / 3])) == 3

@@ -222,10 +222,14 @@ def test_lab_thr_shift_counts_results_below_a_limit(pilot):
     assert len(post_visit) >= 1  # these were left out of the table before being categorised
 
 
+def _by_visit(pilot, domain, test):
+    records = bv.compared_records(pilot.mart_columns(domain.mart, domain.test_columns, bv.COMPARED_RECORDS), pilot.pop)
+    return bv.compute(pilot.results[domain.results], records, pilot.ctx, domain, test)
+
+
 def test_lab_by_visit_alt(pilot):
     ctx = pilot.ctx
-    rec = bv.analysis_records(pilot.marts["fct_lab_result"], pilot.pop, bv.LAB)
-    r = bv.compute(rec, ctx, bv.LAB, ctx.cfg.lab_test)
+    r = _by_visit(pilot, bv.LAB, ctx.cfg.lab_test)
     alt = r.loc[r["paramcd"] == "ALT"].set_index(["visit", "arm"])
     base = alt.loc[("Baseline", "Placebo")]
     assert (int(base["n"]), round(base["mean"], 1), round(base["sd"], 2)) == (86, 17.6, 9.22)
@@ -234,6 +238,16 @@ def test_lab_by_visit_alt(pilot):
     visits = r.drop_duplicates("visit").sort_values("visitn")["visit"].tolist()
     assert visits[0] == "Baseline" and visits[-1] == "End of Treatment" and "Week 26" in visits
     assert r.loc[(r["visit"] != "Baseline") & (r["arm"] != "Placebo"), "p_value"].notna().mean() > 0.95
+
+
+def test_vs_by_visit_tests_every_post_baseline_visit(pilot):
+    ctx = pilot.ctx
+    r = _by_visit(pilot, bv.VITALS, ctx.cfg.vs_test)
+    assert set(r["visit_type"]) == {"baseline", "post-baseline"}
+    post = r.loc[(r["visit_type"] == "post-baseline") & (r["arm"] != ctx.cfg.arms.control)]
+    assert post["p_value"].notna().mean() > 0.95
+    assert r.loc[r["visit_type"] == "baseline", "p_value"].isna().all()
+    assert (r.loc[r["visit_type"] == "baseline", "chg_n"].isna()).all()
 
 
 def test_assets_build_on_the_pilot(pilot):

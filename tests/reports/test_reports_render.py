@@ -93,9 +93,9 @@ def test_html_table_page(soc_pt_table, ctx):
     assert "Safety population" in page
 
 
-def test_grouped_table_renders_group_headings(marts, pop, ctx, tmp_path):
-    rec = bv.analysis_records(marts["fct_lab_result"], pop, bv.LAB)
-    res = bv.compute(rec, ctx, bv.LAB, "ancova")
+def test_grouped_table_renders_group_headings(results, ctx, tmp_path):
+    res = bv.compute(results["results_lab_by_visit"], pd.DataFrame(columns=["paramcd", "visitn", "arm", "chg", "base"]),
+                     ctx, bv.LAB, "ancova")
     table = bv.display(res, ctx, bv.LAB, "ancova")
     rows, flags = render._rows_with_groups(table)
     assert flags[0] and rows.iloc[0]["visit"] == "Alanine Aminotransferase (U/L)"

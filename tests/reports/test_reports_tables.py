@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -88,8 +86,8 @@ def test_frequency_fisher_only_where_the_model_compares(results, ctx):
 
 # --------------------------------------------------------------------------- liver
 
-def test_liver_screen(marts, pop, ctx):
-    r = liver.screen(marts["mart_liver_injury"], pop, ctx)
+def test_liver_screen(results, ctx):
+    r = liver.screen(results["results_liver_injury"], ctx)
     get = lambda c, a: r.loc[(r["criterion"] == c) & (r["arm"] == a)].iloc[0]
     assert get("alt", "Placebo")["n_subjects"] == 1 and get("alt", "Placebo")["n_evaluable"] == 4
     assert get("alt", "Low")["n_evaluable"] == 2  # L3 has no values
@@ -100,14 +98,32 @@ def test_liver_screen(marts, pop, ctx):
     row = get("altast", "High")
     ctl = get("altast", "Placebo")
     assert row["p_value"] == pytest.approx(sps.fisher_exact([[2, 1], [1, 3]]).pvalue)
-    assert ctl["n_subjects"] == 1
+    assert ctl["n_subjects"] == 1 and pd.isna(ctl["p_value"])
+    assert list(r.drop_duplicates("criterion")["criterion"]) == ["alt", "ast", "altast", "bili", "hyslaw"]
 
 
-def test_liver_factors_from_config(marts, pop, ctx):
-    strict = dataclasses.replace(ctx, cfg=dataclasses.replace(ctx.cfg, transaminase_factor=4.5))
-    r = liver.screen(marts["mart_liver_injury"], pop, strict)
-    assert r.loc[(r["criterion"] == "alt"), "n_subjects"].sum() == 1  # only H1 (5.0 x ULN)
+def test_liver_screen_shows_the_model_counts_and_labels(results, ctx):
+    """The screen applies no factor: counts and labels are the results model's."""
+    model = results["results_liver_injury"].copy()
+    model["label"] = model["label"].str.replace("3 x ULN", "4.5 x ULN")
+    model.loc[model["criterion"] == "alt", ["n_subjects", "ctrl_n_subjects"]] = 0
+    r = liver.screen(model, ctx)
+    assert r.loc[r["criterion"] == "alt", "n_subjects"].sum() == 0
+    assert r.loc[(r["criterion"] == "alt") & (r["arm"] != "Placebo"), "p_value"].eq(1.0).all()
     assert "4.5 x ULN" in r["label"].iloc[0]
+    table = liver.display(r, ctx)
+    assert table.body["label"].iloc[0] == "ALT > 4.5 x ULN"
+
+
+def test_edish_reads_ratios_and_the_hyslaw_flag(marts, pop, ctx):
+    import matplotlib.pyplot as plt
+
+    frame = marts["mart_liver_injury"][list(liver.EDISH_COLUMNS)]
+    fig = liver.edish(frame, pop, ctx)
+    labels = fig.figure.axes[0].get_legend_handles_labels()[1]
+    assert [label.split(": ")[1] for label in labels] == [
+        "3 plotted, 0 potential Hy's law", "2 plotted, 1 potential Hy's law", "3 plotted, 1 potential Hy's law"]
+    plt.close(fig.figure)
 
 
 # --------------------------------------------------------------------------- findings

@@ -97,6 +97,7 @@ final as (
         ---------- baseline and change
         ablfl,
         postblfl,
+        avisit_type,
         base,
         chg,
         pchg,

@@ -46,6 +46,7 @@ final as (
         ---------- baseline and change
         ablfl,
         postblfl,
+        avisit_type,
         base,
         chg,
         pchg,

@@ -52,8 +52,10 @@ flagged as (
 
     select
         *,
+        coalesce(peak_alt_r2uln > liver_transaminase_factor, false) as is_alt_high,
+        coalesce(peak_ast_r2uln > liver_transaminase_factor, false) as is_ast_high,
         coalesce(peak_alt_r2uln > liver_transaminase_factor
-                 or peak_ast_r2uln > liver_transaminase_factor, false) as is_altast_high,
+                 or peak_ast_r2uln > liver_transaminase_factor, false) as is_transaminase_high,
         coalesce(peak_bili_r2uln > liver_bilirubin_factor, false) as is_bili_high
     from peaks
 
@@ -69,9 +71,11 @@ final as (
         peak_alt_r2uln,
         peak_ast_r2uln,
         peak_bili_r2uln,
-        case when is_altast_high then 'Y' else 'N' end as altast_gt3uln,
-        case when is_bili_high then 'Y' else 'N' end as bili_gt2uln,
-        case when is_altast_high and is_bili_high then 'Y' else 'N' end as hyslaw_fl,
+        case when is_alt_high then 'Y' else 'N' end as alt_high_fl,
+        case when is_ast_high then 'Y' else 'N' end as ast_high_fl,
+        case when is_transaminase_high then 'Y' else 'N' end as transaminase_high_fl,
+        case when is_bili_high then 'Y' else 'N' end as bili_high_fl,
+        case when is_transaminase_high and is_bili_high then 'Y' else 'N' end as hyslaw_fl,
         liver_transaminase_factor,
         liver_bilirubin_factor
     from flagged

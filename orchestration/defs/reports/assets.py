@@ -31,8 +31,9 @@ def _metadata(result: "BuildResult") -> dict:
 
 
 def _report_asset(spec: ReportAsset) -> dg.AssetsDefinition:
-    marts = dict.fromkeys(("dim_subject",) + spec.marts)
-    deps = ([dg.AssetKey(["marts", m]) for m in marts] + [dg.AssetKey(["results", r]) for r in spec.results]
+    marts = dict.fromkeys(("dim_subject",) + spec.marts + spec.queried)
+    deps = ([dg.AssetKey(["marts", m]) for m in marts]
+            + [dg.AssetKey(["results", r]) for r in spec.results]
             + [dg.AssetKey([GROUP, a]) for a in spec.after])
     tables = ", ".join(f"reports.{t}" for t in spec.tables)
     figures = ", ".join(spec.figures)
@@ -68,9 +69,9 @@ def _index_asset() -> dg.AssetsDefinition:
                     "of the study (from reports.output_manifest).",
     )
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        from safety_reports.index import build_index
+        from safety_reports.build import build
 
-        result = build_index(context.partition_key)
+        result = build(INDEX_ASSET, context.partition_key)
         return dg.MaterializeResult(metadata={
             "index": dg.MetadataValue.path(str(result.files[0])),
             "seconds": dg.MetadataValue.float(round(result.seconds, 2)),
