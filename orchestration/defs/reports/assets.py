@@ -69,9 +69,9 @@ def _index_asset() -> dg.AssetsDefinition:
                     "of the study (from reports.output_manifest).",
     )
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        from safety_reports.build import build
+        from safety_reports.index import build_index
 
-        result = build(INDEX_ASSET, context.partition_key)
+        result = build_index(context.partition_key)
         return dg.MaterializeResult(metadata={
             "index": dg.MetadataValue.path(str(result.files[0])),
             "seconds": dg.MetadataValue.float(round(result.seconds, 2)),
