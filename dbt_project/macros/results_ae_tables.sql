@@ -36,5 +36,5 @@
 
 {% macro severity_label(expr) -%}
     array_to_string(list_transform(string_split(lower(trim({{ expr }})), ' '),
-                                   w -> upper(left(w, 1)) || substr(w, 2)), ' ')
+                                   lambda w: upper(left(w, 1)) || substr(w, 2)), ' ')
 {%- endmacro %}
