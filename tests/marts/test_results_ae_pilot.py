@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration.lib.study_model import load_study
+from safety_warehouse.study_model import load_study
 
 STUDY = "cdiscpilot01"
 
