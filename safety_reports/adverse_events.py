@@ -1,11 +1,11 @@
 """Adverse-event tables: overview, incidence by system organ class and preferred term (all,
 serious, by worst severity), incidence by time after dose, and risk differences for the dot plot.
 
-The SOC / PT incidence tables (all and serious TEAEs) are counted in dbt (results_ae_soc_pt,
-results_ae_soc_pt_serious); here they get Fisher's exact p-values and are displayed. The other
-tables take treatment-emergent AEs of population subjects (`teae_events`), each with the
-subject's analysis arm. A subject counts once per row (overall, SOC or PT); events count every AE.
-Percentages are of the arm's N. Fisher's exact test compares each active arm with the control arm.
+Every count, percentage, event count and row selection is dbt's (results_ae_overview,
+results_ae_soc_pt, results_ae_soc_pt_serious, results_ae_soc_pt_severity, results_ae_dose_window,
+results_ae_risk_diff); here the tables get Fisher's exact p-value of each active arm vs control on
+subject counts (where the model marks the comparison) and the risk difference with its confidence
+interval, and are displayed.
 """
 
 from __future__ import annotations
@@ -14,103 +14,31 @@ import numpy as np
 import pandas as pd
 
 from safety_reports import stats
-from safety_reports.data import is_yes, restrict
-from safety_reports.model import (Column, DisplayTable, FigureOutput, ReportContext, fmt_int,
-                                               fmt_n_pct, fmt_p, n_pct_series, pct, spread)
+from safety_reports.model import (Column, DisplayTable, FigureOutput, ReportContext, fmt_int, fmt_n_pct, fmt_p,
+                                  n_pct_series, spread)
 
 INDENT = "\u00a0" * 4
-NOT_CODED = "Not coded"
 
 
-def teae_events(ae: pd.DataFrame, pop: pd.DataFrame) -> pd.DataFrame:
-    """Treatment-emergent AEs of population subjects, SOC/PT never missing."""
-    events = restrict(ae.loc[is_yes(ae["trtemfl"])], pop)
-    for col in ("aebodsys", "aedecod"):
-        events[col] = events[col].astype("string").fillna(NOT_CODED)
-    return events.reset_index(drop=True)
+# --------------------------------------------------------------------------- p-values
 
-
-# --------------------------------------------------------------------------- counting helpers
-
-def _counts(events: pd.DataFrame, keys: list[str], ctx: ReportContext) -> pd.DataFrame:
-    """Subjects and events per keys x arm, every configured arm present."""
-    arms = ctx.cfg.arms.names
-    grouped = (events.groupby(keys + ["arm"], dropna=False)
-               .agg(n_subjects=("usubjid", "nunique"), n_events=("usubjid", "size"))
-               .reset_index())
-    if keys:
-        index = events[keys].drop_duplicates()
-        grid = index.merge(pd.DataFrame({"arm": arms}), how="cross")
-    else:
-        grid = pd.DataFrame({"arm": arms})
-    out = grid.merge(grouped, on=keys + ["arm"], how="left")
-    out[["n_subjects", "n_events"]] = out[["n_subjects", "n_events"]].fillna(0).astype(int)
-    return out
-
-
-def _finish(frame: pd.DataFrame, ctx: ReportContext, p_values: bool = True,
-            keys: list[str] | None = None) -> pd.DataFrame:
-    """Add armn, big N, percent and (per row key) Fisher p of each active arm vs control."""
-    arms, big = ctx.cfg.arms, ctx.big_n
-    frame = frame.copy()
-    frame["armn"] = frame["arm"].map(arms.order_of).astype(int)
-    frame["big_n"] = frame["arm"].map(big).astype(int)
-    frame["pct"] = [pct(n, b) for n, b in zip(frame["n_subjects"], frame["big_n"])]
-    frame["p_value"] = np.nan
-    if p_values and not frame.empty:
-        keys = keys or []
-        control = frame.loc[frame["arm"] == arms.control, keys + ["n_subjects", "big_n"]].rename(
-            columns={"n_subjects": "_xc", "big_n": "_nc"})
-        if keys:
-            merged = frame[keys].merge(control, on=keys, how="left") if len(control) else None
-        else:
-            merged = pd.DataFrame({"_xc": [control["_xc"].iloc[0]] * len(frame),
-                                   "_nc": [control["_nc"].iloc[0]] * len(frame)}) if len(control) else None
-        if merged is not None:
-            frame["p_value"] = [
-                stats.fisher_exact_p(int(x), int(n), int(xc), int(nc))
-                if a != arms.control and not pd.isna(xc) else np.nan
-                for a, x, n, xc, nc in zip(frame["arm"], frame["n_subjects"], frame["big_n"], merged["_xc"],
-                                           merged["_nc"])]
-    return frame
+def _fisher_vs_control(frame: pd.DataFrame) -> list[float]:
+    """Fisher's exact p of each row's arm vs the control arm on subject counts, where the results
+    model marks the comparison (`compare_to_control`), else NaN."""
+    return [stats.fisher_exact_p(int(x), int(n), int(xc), int(nc)) if bool(cmp) else np.nan
+            for x, n, xc, nc, cmp in zip(frame["n_subjects"], frame["big_n"], frame["ctrl_n_subjects"],
+                                         frame["ctrl_big_n"], frame["compare_to_control"])]
 
 
 # --------------------------------------------------------------------------- overview
 
-def overview(events: pd.DataFrame, pop: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
-    """Subjects (n, %) and events with any TEAE, serious, severe, related, leading to death and
-    leading to discontinuation. Discontinuation comes from the AE action taken when the study
-    records it, else from the end-of-study reason in dim_subject (subjects only)."""
-    cfg = ctx.cfg
-    e = events
-    sev = pd.to_numeric(e["asevn"], errors="coerce")
-    death = is_yes(e["aesdth"]) | (e["aeout"].astype("string").str.upper() == "FATAL").fillna(False)
-    categories = [
-        ("any", "Any TEAE", pd.Series(True, index=e.index)),
-        ("serious", "Serious TEAE", is_yes(e["aeser"])),
-        ("severe", f"{cfg.severity_labels.get(cfg.severe_asevn, 'Severe')} TEAE", sev == cfg.severe_asevn),
-        ("related", "Related TEAE", is_yes(e["relfl"])),
-        ("death", "TEAE leading to death", death),
-    ]
-    rows = []
-    for order, (key, label, mask) in enumerate(categories, start=1):
-        c = _counts(e.loc[mask.to_numpy()], [], ctx)
-        c["category"], c["label"], c["category_order"], c["source"] = key, label, order, "AE"
-        rows.append(c)
-    action = e["aeacn"].astype("string").str.upper() if "aeacn" in e.columns else pd.Series(dtype="string")
-    if action.fillna("").str.strip().ne("").any():
-        c = _counts(e.loc[(action == cfg.ae_discontinuation_action.upper()).fillna(False).to_numpy()], [], ctx)
-        c["source"] = "AE"
-    else:
-        reason = pop["dcsreas"].astype("string").str.upper() == cfg.ae_discontinuation_reason.upper()
-        subjects = pop.loc[reason.fillna(False).to_numpy()]
-        c = pd.DataFrame({"arm": cfg.arms.names})
-        c["n_subjects"] = c["arm"].map(subjects.groupby("arm")["usubjid"].nunique()).fillna(0).astype(int)
-        c["n_events"] = pd.NA
-        c["source"] = "DS"
-    c["category"], c["label"], c["category_order"] = "discontinuation", "TEAE leading to discontinuation", len(categories) + 1
-    rows.append(c)
-    out = _finish(pd.concat(rows, ignore_index=True), ctx, keys=["category"])
+def overview(result: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
+    """The AE overview from its results model (results_ae_overview: subjects and events with any,
+    serious, severe, related TEAE, TEAE leading to death or to discontinuation, the last from the
+    AE action taken or, when the study records none, the end-of-study reason: `source`); this adds
+    Fisher's exact p of each active arm vs control."""
+    out = result.copy()
+    out["p_value"] = _fisher_vs_control(out)
     out["n_events"] = out["n_events"].astype("Int64")
     out.insert(0, "study", ctx.study)
     cols = ["study", "category", "label", "category_order", "arm", "armn", "big_n", "n_subjects", "pct",
@@ -155,10 +83,7 @@ def soc_pt(result: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
     active arm vs control on subject counts, only where the model marks the comparison
     (`compare_to_control`: some subject in the active or the control arm), else NULL."""
     out = result.copy()
-    out["p_value"] = [
-        stats.fisher_exact_p(int(x), int(n), int(xc), int(nc)) if bool(cmp) else np.nan
-        for x, n, xc, nc, cmp in zip(out["n_subjects"], out["big_n"], out["ctrl_n_subjects"], out["ctrl_big_n"],
-                                     out["compare_to_control"])]
+    out["p_value"] = _fisher_vs_control(out)
     out.insert(0, "study", ctx.study)
     cols = ["study", "level", "soc", "pt", "arm", "armn", "big_n", "n_subjects", "pct", "n_events", "p_value",
             "row_order"]
@@ -211,42 +136,10 @@ def display_soc_pt(result: pd.DataFrame, ctx: ReportContext, name: str, title: s
         data=result)
 
 
-def soc_pt_severity(events: pd.DataFrame, ctx: ReportContext, soc_pt_result: pd.DataFrame) -> pd.DataFrame:
-    """Subjects by their worst severity within each row (overall, SOC, PT) and events by severity;
-    rows in the order of the SOC / PT table (`soc_pt_result`: its results model)."""
-    cfg = ctx.cfg
-    e = events.copy()
-    e["sevn"] = pd.to_numeric(e["asevn"], errors="coerce").fillna(0).astype(int)
-    labels = dict(cfg.severity_labels)
-    for n, lab in e.groupby("sevn")["aesev"].agg(lambda s: s.dropna().astype(str).str.title().mode().iloc[0]
-                                                if s.notna().any() else "Missing").items():
-        labels.setdefault(int(n), lab)
-    labels[0] = "Missing"
-    levels = sorted(set(labels) & (set(e["sevn"]) | {n for n in cfg.severity_labels}))
-    order = soc_pt_result[["level", "soc", "pt", "row_order"]].drop_duplicates()
-    parts = []
-    for level, keys in (("overall", []), ("soc", ["aebodsys"]), ("pt", ["aebodsys", "aedecod"])):
-        worst = e.groupby(keys + ["usubjid", "arm"], dropna=False)["sevn"].max().rename("worst").reset_index()
-        subj = worst.groupby(keys + ["arm", "worst"]).size().rename("n_subjects").reset_index()
-        evts = e.groupby(keys + ["arm", "sevn"]).size().rename("n_events").reset_index()
-        index = e[keys].drop_duplicates() if keys else pd.DataFrame(index=[0])
-        grid = index.merge(pd.DataFrame({"arm": cfg.arms.names}), how="cross").merge(
-            pd.DataFrame({"sevn": levels}), how="cross")
-        g = grid.merge(subj.rename(columns={"worst": "sevn"}), on=keys + ["arm", "sevn"], how="left")
-        g = g.merge(evts, on=keys + ["arm", "sevn"], how="left")
-        g[["n_subjects", "n_events"]] = g[["n_subjects", "n_events"]].fillna(0).astype(int)
-        g["level"] = level
-        for k in ("aebodsys", "aedecod"):
-            if k not in g.columns:
-                g[k] = None
-        parts.append(g)
-    out = pd.concat(parts, ignore_index=True).rename(columns={"aebodsys": "soc", "aedecod": "pt"})
-    # severity rows empty in every arm are left out, except on the overall row
-    keep = out.groupby(["level", "soc", "pt", "sevn"], dropna=False)["n_subjects"].transform("sum") > 0
-    out = out.loc[keep | ((out["level"] == "overall") & out["sevn"].isin(list(cfg.severity_labels)))]
-    out = out.merge(order, on=["level", "soc", "pt"], how="left")
-    out = _finish(out, ctx, p_values=False)
-    out["severity"] = out["sevn"].map(labels)
+def soc_pt_severity(result: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
+    """Subjects by their worst severity within each row (overall, SOC, PT) and events by severity,
+    from its results model (results_ae_soc_pt_severity), rows in the order of the SOC / PT table."""
+    out = result.copy()
     out.insert(0, "study", ctx.study)
     cols = ["study", "level", "soc", "pt", "severity", "sevn", "arm", "armn", "big_n", "n_subjects", "pct",
             "n_events", "row_order"]
@@ -275,84 +168,91 @@ def display_severity(result: pd.DataFrame, ctx: ReportContext) -> DisplayTable:
 
 # --------------------------------------------------------------------------- time after dose
 
-def by_dose_window(events: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
-    """Subjects and events with a TEAE starting within each configured window after a dose, per
-    dose number and for any dose. Onset dates have day precision: an AE is within a window of H
-    hours when (onset date - date of the dose) x 24 < H."""
-    e = events.copy()
-    e["days"] = pd.to_numeric(e["days_since_dose"], errors="coerce")
-    e["dose"] = pd.to_numeric(e["dosenum"], errors="coerce")
-    doses = sorted(int(d) for d in e["dose"].dropna().unique())
-    parts = []
-    for wi, w in enumerate(ctx.cfg.dose_windows, start=1):
-        within = e.loc[(e["days"] >= 0) & (e["days"] * 24 < w.hours) & e["dose"].notna()]
-        for di, dose in enumerate(doses + [None], start=1):
-            sel = within if dose is None else within.loc[within["dose"] == dose]
-            c = _counts(sel, [], ctx)
-            c["window"], c["window_hours"], c["window_order"] = w.label, w.hours, wi
-            c["dosenum"] = dose
-            c["dose_label"] = "Any dose" if dose is None else f"Dose {dose}"
-            c["dose_order"] = di
-            parts.append(c)
-    out = _finish(pd.concat(parts, ignore_index=True), ctx, p_values=False) if parts else pd.DataFrame()
+def by_dose_window(result: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
+    """Subjects and events with a TEAE starting within each configured window after a dose, per dose
+    number and for any dose, overall and by SOC and PT, from its results model
+    (results_ae_dose_window: time after dose from date-times when the AE and the dose start both
+    carry a time, else from dates); this adds Fisher's exact p of each active arm vs control where
+    the model marks the comparison (some subject in the active or the control arm)."""
+    out = result.rename(columns={"window_label": "window"})
+    out["p_value"] = _fisher_vs_control(out)
     out["dosenum"] = out["dosenum"].astype("Int64")
-    out = out.drop(columns=["p_value"])
     out.insert(0, "study", ctx.study)
-    cols = ["study", "window", "window_hours", "window_order", "dosenum", "dose_label", "dose_order", "arm",
-            "armn", "big_n", "n_subjects", "pct", "n_events"]
-    return out[cols].sort_values(["window_order", "dose_order", "armn"]).reset_index(drop=True)
+    cols = ["study", "window", "window_hours", "window_order", "dosenum", "dose_label", "dose_order", "level", "soc",
+            "pt", "row_order", "arm", "armn", "big_n", "n_subjects", "pct", "n_events", "n_events_datetime",
+            "p_value"]
+    return out[cols].sort_values(["window_order", "dose_order", "row_order", "armn"]).reset_index(drop=True)
+
+
+def window_rule(result: pd.DataFrame) -> str:
+    """The footnote sentence on how time after dose was measured for the events counted."""
+    any_dose = result.loc[(result["level"] == "overall") & result["dosenum"].isna()]
+    n = int(any_dose["n_events"].sum())
+    n_dtm = int(any_dose["n_events_datetime"].sum())
+    date_rule = "an event is within a window of H hours when (onset date - dose date) x 24 < H"
+    time_rule = ("an event is within a window of H hours when it starts less than H hours after the start of the "
+                 "dose (date-times)")
+    if n and n_dtm == n:
+        return f"Onset and dose start both carry a time of day: {time_rule}."
+    if n_dtm:
+        return (f"Where the onset and the dose start both carry a time of day, {time_rule}; otherwise (dates only) "
+                f"{date_rule}.")
+    return f"Onset and dose dates have day precision: {date_rule}."
 
 
 def display_dose_window(result: pd.DataFrame, ctx: ReportContext) -> DisplayTable:
     arms = ctx.cfg.arms
     rows = []
-    for (_, window, _, dose), g in result.groupby(["window_order", "window", "dose_order", "dose_label"], sort=True):
+    overall = result.loc[result["level"] == "overall"]
+    for (_, window, _, dose), g in overall.groupby(["window_order", "window", "dose_order", "dose_label"], sort=True):
         by = g.set_index("arm")
         row = {"window": window, "dose": dose}
         for i, a in enumerate(arms.names):
             row[f"n{i}"] = fmt_n_pct(by.at[a, "n_subjects"], by.at[a, "pct"])
             row[f"e{i}"] = fmt_int(by.at[a, "n_events"])
+        for j, a in enumerate(arms.actives):
+            row[f"p{j}"] = fmt_p(by.at[a, "p_value"], ctx.cfg.alpha)
         rows.append(row)
     columns = [Column("dose", "Dose", align="l", width=1.5)]
     for i, a in enumerate(arms.names):
         span = ctx.arm_header(a, " ")
         columns += [Column(f"n{i}", "n (%)", spanner=span), Column(f"e{i}", "Events", spanner=span, width=0.7)]
+    columns += [Column(f"p{j}", f"p-value\n{arms.label_of(a)} vs {arms.label_of(arms.control)}")
+                for j, a in enumerate(arms.actives)]
     windows = "; ".join(f"{w.label} = onset less than {w.hours:g} h after the dose" for w in ctx.cfg.dose_windows)
     return DisplayTable(
         name="t_ae_dose_window", title="Treatment-emergent adverse events by time after dose",
         columns=columns, body=pd.DataFrame(rows), group="window",
-        footnotes=[f"Windows: {windows}. Onset and dose dates have day precision: an event is within a window "
-                   "of H hours when (onset date - dose date) x 24 < H.",
-                   "Dose k: events whose most recent dose before onset is the subject's k-th dose. "
-                   "n (%): subjects (percent of the arm's N); Events: number of events."],
+        test="Fisher's exact test (two-sided), each active arm vs control, on subject counts",
+        footnotes=[f"Windows: {windows}. {window_rule(result)}",
+                   "Dose k: events whose most recent dose started at or before onset is the subject's k-th dose. "
+                   "n (%): subjects (percent of the arm's N); Events: number of events.",
+                   "Counts by system organ class and preferred term are in the data (reports.t_ae_dose_window, "
+                   "level 'soc' / 'pt')."],
         data=result)
 
 
 # --------------------------------------------------------------------------- risk differences / dot plot
 
-def risk_differences(soc_pt_result: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
-    """Per preferred term and arm: incidence, and for active arms the risk difference vs control
-    with its confidence interval; `plotted` marks the terms of the dot plot (incidence at least
-    ae_plot_min_pct in some arm, at most ae_plot_max_terms terms, the most frequent first)."""
+def risk_differences(result: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
+    """Per preferred term and arm, from its results model (results_ae_risk_diff: incidence, and
+    `plotted`, the terms of the dot plot selected by the reporting settings): for active arms the
+    risk difference vs control with its confidence interval, and Fisher's exact p."""
     cfg = ctx.cfg
-    pts = soc_pt_result.loc[soc_pt_result["level"] == "pt"].copy()
+    pts = result.copy()
     if pts.empty:
-        return pts.assign(rd=[], rd_lower=[], rd_upper=[], ci_method=[], plotted=[])
-    control = pts.loc[pts["arm"] == cfg.arms.control, ["soc", "pt", "n_subjects", "big_n"]].rename(
-        columns={"n_subjects": "xc", "big_n": "nc"})
-    pts = pts.merge(control, on=["soc", "pt"], how="left")
+        return pts.assign(study=[], rd=[], rd_lower=[], rd_upper=[], ci_method=[], p_value=[])
     rd = [stats.risk_difference(x, n, c, m, alpha=cfg.alpha, method=cfg.ae_ci_method)
           if a != cfg.arms.control else None
-          for a, x, n, c, m in zip(pts["arm"], pts["n_subjects"], pts["big_n"], pts["xc"], pts["nc"])]
+          for a, x, n, c, m in zip(pts["arm"], pts["n_subjects"], pts["big_n"], pts["ctrl_n_subjects"],
+                                   pts["ctrl_big_n"])]
     pts["rd"] = [100 * r.difference if r else np.nan for r in rd]
     pts["rd_lower"] = [100 * r.lower if r else np.nan for r in rd]
     pts["rd_upper"] = [100 * r.upper if r else np.nan for r in rd]
     pts["ci_method"] = cfg.ae_ci_method
-    peak = pts.groupby(["soc", "pt"])["pct"].max().rename("max_pct").reset_index()
-    chosen = peak.loc[peak["max_pct"] >= cfg.ae_plot_min_pct].sort_values(
-        ["max_pct", "pt"], ascending=[False, True]).head(cfg.ae_plot_max_terms)
-    chosen_keys = set(zip(chosen["soc"], chosen["pt"]))
-    pts["plotted"] = [(s, p) in chosen_keys for s, p in zip(pts["soc"], pts["pt"])]
+    pts["p_value"] = _fisher_vs_control(pts)
+    pts["plotted"] = pts["plotted"].astype(bool)
+    pts.insert(0, "study", ctx.study)
     cols = ["study", "soc", "pt", "arm", "armn", "big_n", "n_subjects", "pct", "rd", "rd_lower", "rd_upper",
             "ci_method", "p_value", "plotted", "row_order"]
     return pts[cols].sort_values(["row_order", "armn"]).reset_index(drop=True)

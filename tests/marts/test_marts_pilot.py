@@ -332,5 +332,6 @@ def test_results_below_a_limit_get_a_threshold_category(dbt_warehouse):
 def test_results_models_are_built_with_their_contracts(dbt_warehouse):
     tables = {r[0] for r in dbt_warehouse.query(
         "select table_name from information_schema.tables where table_schema = 'results'")}
-    assert {"results_ae_soc_pt", "results_ae_soc_pt_serious", "results_lab_nr_freq", "results_lab_thr_shift",
+    assert {"results_ae_soc_pt", "results_ae_soc_pt_serious", "results_ae_overview", "results_ae_soc_pt_severity",
+            "results_ae_dose_window", "results_ae_risk_diff", "results_lab_nr_freq", "results_lab_thr_shift",
             "results_lab_shift", "results_demographics"} <= tables

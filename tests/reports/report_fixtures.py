@@ -251,6 +251,88 @@ def results_ae_empty() -> pd.DataFrame:
     return _incidence([("overall", None, None, 0, {})])
 
 
+def results_ae_overview() -> pd.DataFrame:
+    """The overview categories of the TEAEs above, counted by hand. No AE records an action taken, so
+    discontinuation is the disposition reason (L2, Low), subjects only."""
+    counts = [  # category, label, {arm: (subjects, events)}
+        ("any", "Any TEAE", {"Placebo": (2, 3), "Low": (2, 3), "High": (3, 4)}),
+        ("serious", "Serious TEAE", {"Placebo": (1, 1)}),
+        ("severe", "Severe TEAE", {"Placebo": (1, 1), "High": (1, 1)}),
+        ("related", "Related TEAE", {"Low": (1, 1), "High": (3, 3)}),
+        ("death", "TEAE leading to death", {}),
+        ("discontinuation", "TEAE leading to discontinuation", {"Low": (1, None)}),
+    ]
+    rows = []
+    for order, (cat, label, by_arm) in enumerate(counts, start=1):
+        source = "DS" if cat == "discontinuation" else "AE"
+        for arm in ARMS:
+            n, e = by_arm.get(arm, (0, None if source == "DS" else 0))
+            rows.append(dict(studyid=STUDYID, category=cat, label=label, category_order=order, arm=arm,
+                             armn=ORDER[arm], big_n=BIG_N[arm], n_subjects=n, pct=100.0 * n / BIG_N[arm],
+                             n_events=e, source=source))
+    frame = _with_control(pd.DataFrame(rows), ["category"], "n_subjects", "big_n")
+    frame["compare_to_control"] = frame["arm"] != CONTROL
+    frame["n_events"] = frame["n_events"].astype("Int64")
+    return frame
+
+
+def results_ae_soc_pt_severity() -> pd.DataFrame:
+    """Worst severity per row of the TEAEs above (overall and the nausea PT), by hand."""
+    rows = []
+    cells = [  # level, soc, pt, row_order, sevn, {arm: (subjects at worst, events of the grade)}
+        ("overall", None, None, 0, 1, {"Placebo": (0, 1), "Low": (1, 2), "High": (1, 2)}),
+        ("overall", None, None, 0, 2, {"Placebo": (1, 1), "Low": (1, 1), "High": (1, 1)}),
+        ("overall", None, None, 0, 3, {"Placebo": (1, 1), "High": (1, 1)}),
+        ("pt", GI, "NAUSEA", 2, 1, {"Placebo": (0, 1), "Low": (1, 1), "High": (1, 1)}),
+        ("pt", GI, "NAUSEA", 2, 2, {"Placebo": (1, 1), "High": (1, 1)}),
+    ]
+    labels = {1: "Mild", 2: "Moderate", 3: "Severe"}
+    for level, soc, pt, order, sevn, by_arm in cells:
+        for arm in ARMS:
+            n, e = by_arm.get(arm, (0, 0))
+            rows.append(dict(studyid=STUDYID, level=level, soc=soc, pt=pt, severity=labels[sevn], sevn=sevn, arm=arm,
+                             armn=ORDER[arm], big_n=BIG_N[arm], n_subjects=n, pct=100.0 * n / BIG_N[arm],
+                             n_events=e, row_order=order))
+    return pd.DataFrame(rows)
+
+
+def results_ae_dose_window() -> pd.DataFrame:
+    """Time after dose of the TEAEs above (dates only: days x 24 < hours), overall and the nausea PT."""
+    cells = [  # window, hours, worder, dosenum, level, pt, row_order, {arm: (subjects, events)}
+        ("Within 24 hours", 24, 1, 1, "overall", None, 0, {"Placebo": (1, 1), "Low": (1, 1), "High": (1, 1)}),
+        ("Within 24 hours", 24, 1, 2, "overall", None, 0, {"High": (1, 1)}),
+        ("Within 24 hours", 24, 1, None, "overall", None, 0, {"Placebo": (1, 1), "Low": (1, 1), "High": (2, 2)}),
+        ("Within 24 hours", 24, 1, None, "pt", "NAUSEA", 2, {"Placebo": (1, 1), "Low": (1, 1), "High": (2, 2)}),
+        ("Within 3 days", 72, 2, 1, "overall", None, 0, {"Placebo": (2, 2), "Low": (1, 1), "High": (1, 1)}),
+        ("Within 3 days", 72, 2, 2, "overall", None, 0, {"Low": (1, 1), "High": (2, 2)}),
+        ("Within 3 days", 72, 2, None, "overall", None, 0, {"Placebo": (2, 2), "Low": (1, 2), "High": (3, 3)}),
+    ]
+    rows = []
+    for window, hours, worder, dose, level, pt, order, by_arm in cells:
+        for arm in ARMS:
+            n, e = by_arm.get(arm, (0, 0))
+            rows.append(dict(studyid=STUDYID, window_label=window, window_hours=float(hours), window_order=worder,
+                             dosenum=dose, dose_label="Any dose" if dose is None else f"Dose {dose}",
+                             dose_order=3 if dose is None else dose, level=level, soc=GI if pt else None, pt=pt,
+                             row_order=order, arm=arm, armn=ORDER[arm], big_n=BIG_N[arm], n_subjects=n,
+                             pct=100.0 * n / BIG_N[arm], n_events=e, n_events_datetime=0))
+    frame = pd.DataFrame(rows)
+    frame["dosenum"] = frame["dosenum"].astype("Int64")
+    frame["_k"] = frame["window_label"] + frame["dose_label"] + frame["level"] + frame["pt"].fillna("")
+    frame = _with_control(frame, ["_k"], "n_subjects", "big_n")
+    return frame.drop(columns=["_k"])
+
+
+def results_ae_risk_diff() -> pd.DataFrame:
+    """The PT rows of results_ae_soc_pt; every term is plotted (above 5 % in some arm)."""
+    frame = results_ae_soc_pt()
+    frame = frame.loc[frame["level"] == "pt"].drop(columns=["level", "n_events"]).reset_index(drop=True)
+    frame["max_pct"] = frame.groupby(["soc", "pt"])["pct"].transform("max")
+    frame["plot_rank"] = frame["max_pct"].rank(method="dense", ascending=False).astype(int)
+    frame["plotted"] = True
+    return frame
+
+
 def results_demographics() -> pd.DataFrame:
     """Age (continuous) and sex (categorical) of dim_subject above, arms and total (arm NULL)."""
     subjects = dim_subject()
@@ -376,6 +458,10 @@ def results_liver_injury() -> pd.DataFrame:
 RESULTS = {
     "results_ae_soc_pt": results_ae_soc_pt,
     "results_ae_soc_pt_serious": results_ae_soc_pt_serious,
+    "results_ae_overview": results_ae_overview,
+    "results_ae_soc_pt_severity": results_ae_soc_pt_severity,
+    "results_ae_dose_window": results_ae_dose_window,
+    "results_ae_risk_diff": results_ae_risk_diff,
     "results_demographics": results_demographics,
     "results_lab_nr_freq": results_lab_nr_freq,
     "results_lab_shift": results_lab_shift,

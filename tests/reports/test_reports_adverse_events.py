@@ -1,6 +1,6 @@
-"""Adverse-event tables on the fixture marts and results models: counts checked by hand, p-values
-against scipy. The SOC / PT counts are dbt's (results_ae_soc_pt, unit-tested there); here the
-p-values added to them."""
+"""Adverse-event tables on the fixture results models: every count is dbt's (results_ae_*, each
+rule unit-tested there); here what the reports add to them: Fisher's exact p-values (against scipy),
+risk differences with their confidence interval (against statsmodels), footnotes and display."""
 
 from __future__ import annotations
 
@@ -14,11 +14,6 @@ import report_fixtures as fixtures
 from safety_reports import adverse_events as aes
 
 
-@pytest.fixture()
-def events(marts, pop):
-    return aes.teae_events(marts["fct_adverse_event"], pop)
-
-
 def _row(frame, arm, **where):
     sel = frame["arm"] == arm
     for k, v in where.items():
@@ -26,12 +21,6 @@ def _row(frame, arm, **where):
     rows = frame.loc[sel]
     assert len(rows) == 1, (arm, where, rows)
     return rows.iloc[0]
-
-
-def test_teae_events_exclude_non_emergent_and_non_population(events):
-    assert set(events["usubjid"]) == {"P1", "P2", "L1", "L2", "H1", "H2", "H3"}
-    assert "DIARRHOEA" not in set(events["aedecod"])
-    assert len(events) == 10
 
 
 def test_big_n_counts_population_subjects(ctx):
@@ -66,51 +55,65 @@ def test_no_p_value_when_neither_arm_of_the_comparison_has_the_event(results, ct
     assert empty["p_value"].isna().all() and (empty["n_subjects"] == 0).all()
 
 
-def test_worst_severity_counts_each_subject_once(events, ctx, results):
-    r = aes.soc_pt_severity(events, ctx, results["results_ae_soc_pt"])
+def test_worst_severity_reads_the_model(ctx, results):
+    r = aes.soc_pt_severity(results["results_ae_soc_pt_severity"], ctx)
     over = r.loc[r["level"] == "overall"]
-    # Placebo: P1 worst moderate (mild + moderate nausea), P2 severe
     pl = over.loc[over["arm"] == "Placebo"].set_index("severity")
     assert pl.loc["Mild", "n_subjects"] == 0 and pl.loc["Moderate", "n_subjects"] == 1
     assert pl.loc["Severe", "n_subjects"] == 1
-    assert pl.loc["Mild", "n_events"] == 1 and pl.loc["Moderate", "n_events"] == 1
     assert over.groupby("arm")["n_subjects"].sum().to_dict() == {"High": 3, "Low": 2, "Placebo": 2}
-    nausea = r.loc[(r["pt"] == "NAUSEA") & (r["arm"] == "Placebo")].set_index("severity")
-    assert nausea.loc["Moderate", "n_subjects"] == 1 and nausea.loc["Moderate", "pct"] == pytest.approx(25.0)
+    assert (r["study"] == "fixstudy").all()
+    assert list(r.columns) == ["study", "level", "soc", "pt", "severity", "sevn", "arm", "armn", "big_n", "n_subjects",
+                               "pct", "n_events", "row_order"]
+    d = aes.display_severity(r, ctx)
+    assert len(d.body) == r[["row_order", "sevn"]].drop_duplicates().shape[0]
 
 
-def test_overview_categories(events, pop, ctx):
-    r = aes.overview(events, pop, ctx)
+def test_overview_adds_fisher_to_the_model_counts(results, ctx):
+    r = aes.overview(results["results_ae_overview"], ctx)
     get = lambda cat, arm: r.loc[(r["category"] == cat) & (r["arm"] == arm)].iloc[0]
     assert get("any", "High")["n_subjects"] == 3
-    assert get("serious", "Placebo")["n_subjects"] == 1
-    assert get("severe", "High")["n_subjects"] == 1 and get("severe", "High")["n_events"] == 1
-    assert get("related", "High")["n_subjects"] == 3 and get("related", "Low")["n_subjects"] == 1
-    assert get("death", "Placebo")["n_subjects"] == 0
-    # the AE data record no action taken: discontinuation comes from the disposition reason
     disc = get("discontinuation", "Low")
     assert disc["n_subjects"] == 1 and disc["source"] == "DS" and pd.isna(disc["n_events"])
     assert get("any", "Low")["p_value"] == pytest.approx(sps.fisher_exact([[2, 1], [2, 2]]).pvalue)
+    assert math.isnan(get("any", "Placebo")["p_value"])
+    # every active arm is compared in the overview, also when neither arm has such an event
+    assert get("death", "High")["p_value"] == pytest.approx(1.0)
+    d = aes.display_overview(r, ctx)
+    assert any("disposition data" in f for f in d.footnotes)
 
 
-def test_dose_windows(events, ctx):
-    r = aes.by_dose_window(events, ctx)
-    w24 = r.loc[r["window"] == "Within 24 hours"]
-    # onset on the dose day only (days_since_dose 0): P1 dose 1, L1 dose 1, H1 dose 1, H2 dose 2
-    any_dose = w24.loc[w24["dose_label"] == "Any dose"].set_index("arm")
-    assert any_dose["n_subjects"].to_dict() == {"Placebo": 1, "Low": 1, "High": 2}
-    d2 = w24.loc[w24["dosenum"] == 2].set_index("arm")
-    assert d2.loc["High", "n_subjects"] == 1 and d2.loc["Placebo", "n_subjects"] == 0
-    w72 = r.loc[(r["window"] == "Within 3 days") & (r["dose_label"] == "Any dose")].set_index("arm")
-    # days 0-2: adds P2 (1 day), L1 pruritus (2 days), H3 rash (1 day); not H3 vomiting (3 days)
+def test_dose_windows_add_fisher_where_the_model_compares(results, ctx):
+    r = aes.by_dose_window(results["results_ae_dose_window"], ctx)
+    w72 = r.loc[(r["window"] == "Within 3 days") & (r["dose_label"] == "Any dose") & (r["level"] == "overall")]
+    w72 = w72.set_index("arm")
     assert w72["n_subjects"].to_dict() == {"Placebo": 2, "Low": 1, "High": 3}
-    assert w72.loc["Low", "n_events"] == 2
-    assert w72.loc["High", "pct"] == pytest.approx(100.0)
+    assert w72.loc["High", "p_value"] == pytest.approx(sps.fisher_exact([[3, 0], [2, 2]]).pvalue)
+    assert math.isnan(w72.loc["Placebo", "p_value"])
+    # dose 2 within 24 hours: Low 0/3 vs Placebo 0/4 is not compared
+    d2 = r.loc[(r["window"] == "Within 24 hours") & (r["dosenum"] == 2)].set_index("arm")
+    assert math.isnan(d2.loc["Low", "p_value"]) and not math.isnan(d2.loc["High", "p_value"])
+    nausea = r.loc[(r["pt"] == "NAUSEA") & (r["arm"] == "High")].iloc[0]
+    assert nausea["p_value"] == pytest.approx(sps.fisher_exact([[2, 1], [1, 3]]).pvalue)
+    d = aes.display_dose_window(r, ctx)
+    # the table shows the any-TEAE rows; the SOC / PT rows are in the data
+    assert len(d.body) == 6 and list(d.body["dose"][:3]) == ["Dose 1", "Dose 2", "Any dose"]
+    assert any("(onset date - dose date) x 24 < H" in f for f in d.footnotes)
+
+
+def test_dose_window_footnote_states_the_rule_used(results, ctx):
+    r = aes.by_dose_window(results["results_ae_dose_window"], ctx)
+    assert aes.window_rule(r).startswith("Onset and dose dates have day precision")
+    some = r.copy()
+    some.loc[(some["level"] == "overall") & some["dosenum"].isna() & (some["n_events"] > 0), "n_events_datetime"] = 1
+    assert "Where the onset and the dose start both carry a time of day" in aes.window_rule(some)
+    every = r.copy()
+    every["n_events_datetime"] = every["n_events"]
+    assert aes.window_rule(every).startswith("Onset and dose start both carry a time of day")
 
 
 def test_risk_differences(results, ctx):
-    sp = aes.soc_pt(results["results_ae_soc_pt"], ctx)
-    r = aes.risk_differences(sp, ctx)
+    r = aes.risk_differences(results["results_ae_risk_diff"], ctx)
     row = r.loc[(r["pt"] == "NAUSEA") & (r["arm"] == "High")].iloc[0]
     assert row["rd"] == pytest.approx(100 * (2 / 3 - 1 / 4))
     from statsmodels.stats.proportion import confint_proportions_2indep
@@ -119,9 +122,12 @@ def test_risk_differences(results, ctx):
     assert row["rd_lower"] == pytest.approx(100 * lo) and row["rd_upper"] == pytest.approx(100 * hi)
     assert r.loc[r["arm"] == "Placebo", "rd"].isna().all()
     assert r["plotted"].all()  # every term is above 5 % in some arm of a 10-subject study
+    assert row["p_value"] == pytest.approx(sps.fisher_exact([[2, 1], [1, 3]]).pvalue)
+    # PRURITUS: High vs Placebo is 0/3 vs 0/4, not compared
+    assert math.isnan(r.loc[(r["pt"] == "PRURITUS") & (r["arm"] == "High"), "p_value"].iloc[0])
 
 
-def test_displays_have_one_row_per_result_row(events, pop, ctx, results):
+def test_displays_have_one_row_per_result_row(ctx, results):
     sp = aes.soc_pt(results["results_ae_soc_pt"], ctx)
     d = aes.display_soc_pt(sp, ctx, "t_ae_soc_pt", "title", "TEAE")
     assert len(d.body) == sp["row_order"].nunique()
@@ -129,5 +135,5 @@ def test_displays_have_one_row_per_result_row(events, pop, ctx, results):
     assert first["label"] == "Subjects with at least one TEAE"
     assert first["n0"] == "2 (50.0)" and first["e0"] == "3" and first["n2"] == "3 (100.0)"
     assert [c.key for c in d.columns][-2:] == ["p0", "p1"]
-    ov = aes.display_overview(aes.overview(events, pop, ctx), ctx)
+    ov = aes.display_overview(aes.overview(results["results_ae_overview"], ctx), ctx)
     assert ov.body.loc[ov.body["label"] == "TEAE leading to discontinuation", "e1"].iloc[0] == "-"

@@ -132,6 +132,11 @@ def test_dagster_definitions_and_materialisation(env, tmp_path, monkeypatch):
     assert {dg.AssetKey(["results", "results_ae_soc_pt"]), dg.AssetKey(["marts", "dim_subject"])} <= set(
         soc_pt.dependency_keys)
     assert dg.AssetKey(["marts", "fct_adverse_event"]) not in soc_pt.dependency_keys
+    # no AE table counts in pandas: each reads its results model, none the event mart
+    for name, model in (("ae_overview", "results_ae_overview"), ("ae_soc_pt_severity", "results_ae_soc_pt_severity"),
+                        ("ae_dose_window", "results_ae_dose_window"), ("ae_dot_plot", "results_ae_risk_diff")):
+        deps = by_key[dg.AssetKey(["reports", name])].dependency_keys
+        assert dg.AssetKey(["results", model]) in deps and dg.AssetKey(["marts", "fct_adverse_event"]) not in deps
     assert soc_pt.partitions_def.get_partition_keys() == [fixtures.STUDY]
     lab = by_key[dg.AssetKey(["reports", "lab_by_visit"])]
     # counts from the results model; the mart is queried for the test's arrays only

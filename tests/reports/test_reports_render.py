@@ -106,7 +106,7 @@ def test_grouped_table_renders_group_headings(results, ctx, tmp_path):
 
 
 def test_figure_png_and_svg(results, ctx, tmp_path):
-    fig = aes.dot_plot(aes.risk_differences(aes.soc_pt(results["results_ae_soc_pt"], ctx), ctx), ctx)
+    fig = aes.dot_plot(aes.risk_differences(results["results_ae_risk_diff"], ctx), ctx)
     png, svg = render.render_figure(fig, ctx, tmp_path)
     width, height = png_size(png)
     assert width >= 600 and height >= 300 and png.stat().st_size > 10_000

@@ -93,6 +93,9 @@ final as (
         dose.dosenum,
         dose.last_dose_dt,
         dose.days_since_dose,
+        dose.last_dose_dtm,
+        dose.hours_since_dose,
+        dose.dose_onset_precision,
 
         ---------- special interest
         special.aesifl,

@@ -1,0 +1,6 @@
+{{ stg_config('cfg_reporting', [
+    ['ae_discontinuation_action', 'text'],
+    ['ae_discontinuation_reason', 'text'],
+    ['ae_plot_min_pct', 'double'],
+    ['ae_plot_max_terms', 'integer'],
+]) }}
