@@ -76,7 +76,7 @@ def test_second_run_is_idempotent(pipeline, warehouse_con):
     warehouse_con.close()
     from orchestration.cli import run_pipeline
 
-    second = run_pipeline()
+    second = run_pipeline(["cdiscpilot01"])
     assert second.ok
     import duckdb
 
