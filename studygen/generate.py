@@ -125,6 +125,7 @@ def _subjects(design: Design, rng: np.random.Generator, scale: int) -> Subjects:
     # keep visits in order: each at least one day after the one before, day 1 fixed
     step = np.arange(nv)
     offset = np.maximum.accumulate(offset - step, axis=1) + step
+    offset[:, first_dose] = 0  # day 1 stays day 1 (wide windows before it are clamped below)
     pre = planned < 0
     offset[:, pre] = np.minimum(offset[:, pre], -1 - (np.cumsum(pre[::-1])[::-1][pre] - 1))
     lo, hi = _minutes(design.visit_time.start), _minutes(design.visit_time.end)
