@@ -424,6 +424,19 @@ def _ui(port: str) -> int:
         _stop_group(proc)
 
 
+def _generate(args: argparse.Namespace) -> int:
+    import studygen
+
+    try:
+        target, rows = studygen.generate_study(args.study, seed=args.seed, scale=args.scale,
+                                               out=args.out, fmt=args.fmt)
+    except (studygen.DesignError, ValueError, OSError) as exc:
+        print(f"safety-warehouse generate: {exc}", file=sys.stderr)
+        return 2
+    print(studygen.summary(args.study, target, rows, args.seed, args.scale, args.fmt))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="safety-warehouse", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -453,7 +466,15 @@ def main(argv: list[str] | None = None) -> int:
     rt.add_argument("domain")
     ui = sub.add_parser("ui", help="start the Dagster UI on 127.0.0.1")
     ui.add_argument("--port", default="3000")
+    gen = sub.add_parser("generate", help="write a simulated study's SDTM feeds from studies/<study>/design.yml")
+    gen.add_argument("study")
+    gen.add_argument("--seed", type=int, default=0, help="random seed (the same seed gives identical files)")
+    gen.add_argument("--scale", type=int, default=1, help="replicate the design's subjects this many times")
+    gen.add_argument("--out", type=Path, help="output folder (default: data/raw/<study>)")
+    gen.add_argument("--format", choices=("xpt", "parquet"), default="xpt", dest="fmt")
     args = parser.parse_args(argv)
+    if args.command == "generate":
+        return _generate(args)
     try:
         if args.command == "run":
             select = [g.strip() for g in args.select.split(",") if g.strip()] if args.select else None

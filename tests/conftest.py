@@ -41,7 +41,7 @@ def pipeline(tmp_path_factory) -> PipelineRun:
     os.environ.update(env)
     from orchestration.cli import run_pipeline
 
-    summary = run_pipeline()
+    summary = run_pipeline(["cdiscpilot01"])  # the pilot only: other studies have their own tests
     run = PipelineRun(warehouse=Path(env["SAFETY_WAREHOUSE_DB"]), outputs=Path(env["SAFETY_OUTPUTS_DIR"]),
                       dagster_home=Path(env["DAGSTER_HOME"]), summary=summary)
     yield run

@@ -57,7 +57,7 @@ create table if not exists quality.dq_rule_runs (
     rule_id             varchar not null,
     severity            varchar not null,
     engine              varchar not null,  -- gx | gx-sql | sql (fallback)
-    status              varchar not null,  -- passed | failed | not_applicable | error
+    status              varchar not null,  -- passed | failed | not_applicable | not_supplied | error
     element_count       bigint,
     unexpected_count    bigint,
     unexpected_records  bigint,

@@ -40,7 +40,7 @@ class Finding:
 class RuleResult:
     rule: Rule
     study: str
-    status: str  # passed | failed | not_applicable | error
+    status: str  # passed | failed | not_applicable | not_supplied | error
     engine: str
     element_count: int = 0
     unexpected_count: int = 0  # failing values (record x variable)
@@ -61,7 +61,7 @@ class RuleResult:
 
     @property
     def passed(self) -> bool:
-        return self.status in ("passed", "not_applicable")
+        return self.status in ("passed", "not_applicable", "not_supplied")
 
     @property
     def evaluated(self) -> bool:
@@ -143,6 +143,18 @@ def study_ids(con, target: Target) -> list[tuple[str, str]]:
         except StudyConfigError:
             continue
     return [(mapping.get(str(sid).strip(), str(sid).lower()), str(sid).strip()) for sid in present]
+
+
+def _supplies(study: str, target: Target) -> bool:
+    """Whether the study's landing folder delivers the raw domain (other layers: always)."""
+    if target.layer != "raw":
+        return True
+    from safety_warehouse.feeds import scan_delivery
+
+    folder = paths.raw_dir() / study
+    if not folder.is_dir():
+        return True  # no landing folder to judge by: validate what the table holds
+    return target.table in scan_delivery(folder).feeds
 
 
 def studyid_for(study: str) -> str:
@@ -235,6 +247,12 @@ class QualitySession:
 
         run = SuiteRun(target=target, study=study, studyid=settings.studyid, run_id=self.run_id,
                        rows=rows, results={})
+        if not rows and not _supplies(study, target):
+            # the study delivers no such domain: skipped, whether or not another study made the table
+            for r in rules:
+                run.results[r.id] = RuleResult(r, study, "not_supplied", r.engine,
+                                               detail=f"not supplied: study {study} delivers no {target.table.upper()}")
+            return run
         if not columns:
             run.table_missing = True
             for r in rules:

@@ -30,7 +30,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("verbose", [False, True])
 def test_run_prints_progress_and_keeps_a_clean_log(tmp_path, verbose):
-    args = [CLI, "run", "--select", "raw", "--skip-checks"] + (["-v"] if verbose else [])
+    args = [CLI, "run", "--select", "raw", "--skip-checks", "cdiscpilot01"] + (["-v"] if verbose else [])
     proc = subprocess.Popen(args, env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines, stamps = [], []
     for line in proc.stdout:

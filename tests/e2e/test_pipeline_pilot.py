@@ -77,11 +77,11 @@ def test_second_run_is_idempotent(pipeline, warehouse_con):
     from orchestration.cli import run_pipeline
 
     # nothing changed: the published snapshot already holds these feeds, this configuration and code
-    second = run_pipeline()
+    second = run_pipeline(["cdiscpilot01"])
     assert second.ok and set(second.skipped) == {"cdiscpilot01"} and not second.run_ids
     assert second.timings["studies"]["cdiscpilot01"]["skipped"] and second.timings["total"] < 30
     # forced, every feed is recognised by its sha256 and not reloaded
-    forced = run_pipeline(force=True)
+    forced = run_pipeline(["cdiscpilot01"], force=True)
     assert forced.ok and not forced.skipped
     import duckdb
 

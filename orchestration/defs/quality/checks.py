@@ -52,7 +52,7 @@ def check_results(rules: list[Rule], runs: list, *, gx_seconds: float, fallback_
     for rule in rules:
         results = [run.results[rule.id] for run in runs if rule.id in run.results]
         statuses = {r.status for r in results}
-        passed = bool(results) and statuses <= {"passed", "not_applicable"}
+        passed = bool(results) and statuses <= {"passed", "not_applicable", "not_supplied"}
         element_count = sum(r.element_count for r in results)
         unexpected = sum(r.unexpected_count for r in results)
         records = sum(r.unexpected_records for r in results)
@@ -63,6 +63,8 @@ def check_results(rules: list[Rule], runs: list, *, gx_seconds: float, fallback_
             passed = True
         elif "error" in statuses:
             description = "Could not be evaluated: " + "; ".join(details)
+        elif statuses == {"not_supplied"}:
+            description = "Skipped (not supplied): " + "; ".join(details)
         elif statuses == {"not_applicable"}:
             description = "Not applicable: " + "; ".join(details)
         elif passed:
