@@ -16,9 +16,11 @@ COLUMNS = ["study", "domain", "arm", "control", "parcat1", "paramcd", "param", "
 
 
 def parameter_phrase(param: str, timepoint: str | None = None) -> str:
-    """'Platelet (10^9/L)' -> 'platelet'; a timepoint is added in brackets."""
+    """'Platelet (10^9/L)' -> 'platelet'; a timepoint is added in brackets. Only plain capitalised words
+    are lower-cased: abbreviations, single letters and names such as 'D-Dimer' keep their case
+    ('Immunoglobulin A' -> 'immunoglobulin A')."""
     text = re.sub(r"\s*\([^()]*\)\s*$", "", str(param)).strip()
-    words = [w if (w.isupper() and len(w) > 1) else w.lower() for w in text.split()]
+    words = [w.lower() if re.fullmatch(r"[A-Z][a-z]+", w) else w for w in text.split()]
     phrase = " ".join(words)
     if timepoint:
         phrase += f" ({str(timepoint).lower()})"

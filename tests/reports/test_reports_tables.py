@@ -136,6 +136,9 @@ def test_visit_and_parameter_phrases():
     assert findings.parameter_phrase("Platelet (10^9/L)") == "platelet"
     assert findings.parameter_phrase("Pulse Rate (beats/min)", "AFTER STANDING") == "pulse rate (after standing)"
     assert findings.parameter_phrase("Alanine Aminotransferase (ALT) (U/L)") == "alanine aminotransferase (ALT)"
+    assert findings.parameter_phrase("Immunoglobulin A (g/L)") == "immunoglobulin A"
+    assert findings.parameter_phrase("D-Dimer (mg/L FEU)") == "D-Dimer"
+    assert findings.parameter_phrase("Neutrophils/Lymphocytes") == "Neutrophils/Lymphocytes"
 
 
 def _by_visit_frame(rows):
