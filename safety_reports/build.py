@@ -17,7 +17,8 @@ from safety_warehouse import paths
 from safety_warehouse.raw_loader import current_data_snapshot
 from safety_reports.catalog import MANIFEST_TABLE, report_asset
 from safety_reports.config import ReportConfig
-from safety_reports.data import big_n, population, read_mart_columns, read_marts, read_report, read_result
+from safety_reports.data import (BIG_N_COLUMNS, POPULATION_COLUMNS, big_n, population, read_mart_columns,
+                                 read_marts, read_report, read_result)
 from safety_reports.model import DisplayTable, FigureOutput, ReportContext
 from safety_reports.render import render_figure, render_table
 from safety_reports.store import replace_rows, replace_study_rows
@@ -47,14 +48,14 @@ class Session:
     def open(cls, asset: str, study: str, marts: tuple[str, ...], reports: tuple[str, ...] = (),
              results: Mapping[str, tuple[str, ...]] | None = None) -> "Session":
         cfg = ReportConfig.from_study(load_study(study))
-        needed = list(dict.fromkeys(("dim_subject",) + tuple(marts)))
         with connect(read_only=True) as con:
-            frames = read_marts(con, needed, cfg.studyid)
+            frames = read_marts(con, list(dict.fromkeys(marts)), cfg.studyid)
+            pop = population(read_result(con, "results_population", cfg.studyid, POPULATION_COLUMNS))
+            n_per_arm = big_n(read_result(con, "results_big_n", cfg.studyid, BIG_N_COLUMNS), cfg)
             results_frames = {r: read_result(con, r, cfg.studyid, cols) for r, cols in (results or {}).items()}
             tables = {t: read_report(con, t, study) for t in reports}
             snapshot = current_data_snapshot(con, study) if table_exists(con, "raw", "load_log") else None
-        pop = population(frames["dim_subject"], cfg)
-        ctx = ReportContext(cfg=cfg, big_n=big_n(pop, cfg), snapshot=snapshot, code_version=code_version())
+        ctx = ReportContext(cfg=cfg, big_n=n_per_arm, snapshot=snapshot, code_version=code_version())
         return cls(asset=asset, study=study, cfg=cfg, ctx=ctx, marts=frames, results=results_frames, reports=tables,
                    pop=pop,
                    outdir=paths.outputs_dir() / study)

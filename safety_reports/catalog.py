@@ -6,6 +6,7 @@ every report asset has run."""
 from __future__ import annotations
 
 import importlib
+from collections import Counter
 import pkgutil
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +16,8 @@ from safety_reports.entry import FIGURE_FORMATS, TABLE_FORMATS, ReportAsset
 from safety_warehouse import paths
 
 INDEX_ASSET = "index"
+# results models every report reads: the analysis population and N per arm
+POPULATION_MODELS = ("results_population", "results_big_n")
 INDEX_FILE = "index.html"
 MANIFEST_TABLE = "output_manifest"
 
@@ -38,7 +41,7 @@ def discover() -> tuple[ReportAsset, ...]:
     names = [a.name for a in found]
     outputs = [o for a in found for o in a.tables + a.figures]
     for label, values in (("asset name", names + [INDEX_ASSET]), ("output name", outputs)):
-        dupes = sorted({v for v in values if values.count(v) > 1})
+        dupes = sorted(v for v, times in Counter(values).items() if times > 1)
         if dupes:
             raise CatalogueError(f"report catalogue: {label} declared twice: {', '.join(dupes)}")
     for a in found:

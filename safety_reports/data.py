@@ -1,9 +1,10 @@
 """Reading a study's marts for the safety tables, and the analysis population.
 
 Every mart row carries `studyid`; the study's rows are selected by the STUDYID from its
-configuration. The analysis population (safety population by default) and each subject's
-analysis arm come from `dim_subject`: facts are restricted to those subjects and take their arm
-from there, so every table of a study counts the same subjects in the same arms.
+configuration. The analysis population (the configured population flag, safety by default) and
+each subject's analysis arm come from dbt (`results.results_population`, N per arm from
+`results.results_big_n`): facts are restricted to those subjects and take their arm from there, so
+every table of a study counts the same subjects in the same arms as its results model.
 """
 
 from __future__ import annotations
@@ -54,20 +55,21 @@ def read_report(con: duckdb.DuckDBPyConnection, table: str, study: str) -> pd.Da
     return con.execute(f'select * from reports."{table}" where study = ?', [study]).df()
 
 
-def population(subjects: pd.DataFrame, cfg: ReportConfig) -> pd.DataFrame:
-    """Subjects in the analysis population and in one of the configured arms, with `arm` and
-    `armn` (display order from the configuration)."""
-    flag = cfg.population_flag
-    keep = (subjects[flag] == "Y") & subjects["trt01a"].isin(cfg.arms.names)
-    pop = subjects.loc[keep].copy()
-    pop["arm"] = pop["trt01a"].astype(str)
-    pop["armn"] = pop["arm"].map(cfg.arms.order_of).astype(int)
+POPULATION_COLUMNS = ("usubjid", "arm", "armn")
+BIG_N_COLUMNS = ("arm", "big_n")
+
+
+def population(frame: pd.DataFrame) -> pd.DataFrame:
+    """The analysis population as dbt selected it (results.results_population): `usubjid`, `arm`,
+    `armn`, one row per subject."""
+    pop = frame.loc[:, list(POPULATION_COLUMNS)].copy()
+    pop["armn"] = pop["armn"].astype(int)
     return pop.reset_index(drop=True)
 
 
-def big_n(pop: pd.DataFrame, cfg: ReportConfig) -> dict[str, int]:
-    """Subjects per arm in the population, every configured arm present (0 when empty)."""
-    counts = pop.groupby("arm")["usubjid"].nunique()
+def big_n(frame: pd.DataFrame, cfg: ReportConfig) -> dict[str, int]:
+    """N per configured arm as dbt counted it (results.results_big_n), in configuration order."""
+    counts = dict(zip(frame["arm"], frame["big_n"]))
     return {a: int(counts.get(a, 0)) for a in cfg.arms.names}
 
 

@@ -52,13 +52,13 @@ def _p_value(rows: pd.DataFrame, ctx: ReportContext) -> float:
     arms = ctx.cfg.arms.names
     by_arm = rows.loc[rows["arm"].isin(arms)]
     if rows["kind"].iloc[0] == "continuous":
-        wide = by_arm.pivot_table(index="arm", columns="statistic", values="value", aggfunc="first")
+        wide = by_arm.pivot(index="arm", columns="statistic", values="value")
         wide = wide.reindex(arms)
         return stats.anova_summary_p(wide.get("n", pd.Series(np.nan, index=wide.index)).tolist(),
                                      wide.get("mean", pd.Series(np.nan, index=wide.index)).tolist(),
                                      wide.get("sd", pd.Series(np.nan, index=wide.index)).tolist())
     cats = by_arm.loc[by_arm["statistic"] == "category"]
-    table = cats.pivot_table(index="category", columns="arm", values="n", aggfunc="sum").reindex(columns=arms)
+    table = cats.pivot(index="category", columns="arm", values="n").reindex(columns=arms)
     return stats.chi_square_p(table.fillna(0).to_numpy())
 
 

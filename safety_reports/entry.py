@@ -24,7 +24,7 @@ class ReportAsset:
     build: "Callable[[Session], None]"          # reads the session's inputs, records tables and figures
     tables: tuple[str, ...]                     # reports.<table>, each rendered as TABLE_FORMATS
     figures: tuple[str, ...] = ()               # each rendered as FIGURE_FORMATS
-    marts: tuple[str, ...] = ()                 # marts read (asset keys ["marts", m]); dim_subject always
+    marts: tuple[str, ...] = ()                 # marts read whole (asset keys ["marts", m])
     queried: tuple[str, ...] = ()               # marts of which the builder queries selected columns only
     results: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # dbt results model -> columns read
     after: tuple[str, ...] = ()                 # other report assets whose reports.* tables are read

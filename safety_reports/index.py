@@ -81,7 +81,7 @@ def render_index(study: str, ctx, manifest: pd.DataFrame, finding_rows: pd.DataF
     parts.append("<h2 id=\"assets\">How each output is made</h2><ul class=\"meta\">")
     for a in REPORT_ASSETS:
         parts.append(f"<li><b>{e(a.name)}</b>: {e(a.description)} Reads: "
-                     f"{e(', '.join([f'marts.{m}' for m in ('dim_subject',) + a.marts] + [f'results.{r}' for r in a.results]))}. Writes: "
+                     f"{e(', '.join([f'marts.{m}' for m in a.marts + a.queried] + [f'results.{r}' for r in a.results]))}. Writes: "
                      f"{e(', '.join(f'reports.{t}' for t in a.tables))}.</li>")
     parts.append("</ul>")
     return page(f"Safety outputs: {study}", "\n".join(parts), back_link=False)

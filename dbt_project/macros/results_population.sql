@@ -1,20 +1,10 @@
 {#-
-    The analysis population of the results models: subjects of dim_subject in the safety
-    population whose analysis arm is one of the study's configured arms, with the arm's display
-    order (armn) and whether it is the control arm; and N per configured arm (0 when empty).
+    The analysis population of the results models, from its one home, the model
+    results_population (the configured population flag, in a configured arm), with the arm's
+    display order (armn) and whether it is the control arm; and N per configured arm (0 when empty).
 -#}
 {% macro results_subjects() -%}
-    select
-        subjects.studyid,
-        subjects.usubjid,
-        arms.arm,
-        cast(arms.arm_order as integer) as armn,
-        arms.is_control as control
-    from {{ ref('dim_subject') }} as subjects
-    inner join {{ ref('stg_config__arms') }} as arms
-        on  arms.studyid = subjects.studyid
-        and arms.arm = subjects.trt01a
-    where subjects.saffl = 'Y'
+    select studyid, usubjid, arm, armn, control from {{ ref('results_population') }}
 {%- endmacro %}
 
 {% macro results_big_n() -%}
@@ -23,11 +13,10 @@
         arms.arm,
         cast(arms.arm_order as integer) as armn,
         arms.is_control as control,
-        cast(count(subjects.usubjid) as integer) as big_n
+        cast(count(population.usubjid) as integer) as big_n
     from {{ ref('stg_config__arms') }} as arms
-    left join {{ ref('dim_subject') }} as subjects
-        on  subjects.studyid = arms.studyid
-        and subjects.trt01a = arms.arm
-        and subjects.saffl = 'Y'
+    left join {{ ref('results_population') }} as population
+        on  population.studyid = arms.studyid
+        and population.arm = arms.arm
     group by arms.studyid, arms.arm, arms.arm_order, arms.is_control
 {%- endmacro %}

@@ -31,13 +31,14 @@ def results() -> dict:
 
 
 @pytest.fixture()
-def pop(marts, cfg):
-    return population(marts["dim_subject"], cfg)
+def pop(results):
+    return population(results["results_population"])
 
 
 @pytest.fixture()
-def ctx(cfg, pop) -> ReportContext:
-    return ReportContext(cfg=cfg, big_n=big_n(pop, cfg), snapshot="f" * 64, code_version="test")
+def ctx(cfg, results) -> ReportContext:
+    return ReportContext(cfg=cfg, big_n=big_n(results["results_big_n"], cfg), snapshot="f" * 64,
+                         code_version="test")
 
 
 @pytest.fixture()

@@ -455,7 +455,20 @@ def results_liver_injury() -> pd.DataFrame:
     return out
 
 
+def results_population() -> pd.DataFrame:
+    return pd.DataFrame([dict(studyid=STUDYID, usubjid=s, arm=a, armn=ORDER[a], control=a == "Placebo")
+                         for s, a in SUBJECTS.items()])
+
+
+def results_big_n() -> pd.DataFrame:
+    n = {a: sum(1 for v in SUBJECTS.values() if v == a) for a in ORDER}
+    return pd.DataFrame([dict(studyid=STUDYID, arm=a, armn=o, control=a == "Placebo", big_n=n[a])
+                         for a, o in ORDER.items()])
+
+
 RESULTS = {
+    "results_population": results_population,
+    "results_big_n": results_big_n,
     "results_ae_soc_pt": results_ae_soc_pt,
     "results_ae_soc_pt_serious": results_ae_soc_pt_serious,
     "results_ae_overview": results_ae_overview,

@@ -129,8 +129,10 @@ def test_dagster_definitions_and_materialisation(env, tmp_path, monkeypatch):
     soc_pt = by_key[dg.AssetKey(["reports", "ae_soc_pt"])]
     assert soc_pt.group_names_by_key[soc_pt.key] == "reports"
     # the table's counts come from its dbt results model, not from the event mart
-    assert {dg.AssetKey(["results", "results_ae_soc_pt"]), dg.AssetKey(["marts", "dim_subject"])} <= set(
-        soc_pt.dependency_keys)
+    assert {dg.AssetKey(["results", "results_ae_soc_pt"]), dg.AssetKey(["results", "results_population"]),
+            dg.AssetKey(["results", "results_big_n"])} <= set(soc_pt.dependency_keys)
+    # the population comes from dbt: no report reads dim_subject
+    assert not any(dg.AssetKey(["marts", "dim_subject"]) in a.dependency_keys for a in report_assets)
     assert dg.AssetKey(["marts", "fct_adverse_event"]) not in soc_pt.dependency_keys
     # no AE table counts in pandas: each reads its results model, none the event mart
     for name, model in (("ae_overview", "results_ae_overview"), ("ae_soc_pt_severity", "results_ae_soc_pt_severity"),

@@ -184,7 +184,7 @@ final as (
         source,
         cast(max(case when control then n_subjects end) over w as integer) as ctrl_n_subjects,
         cast(max(case when control then big_n end) over w as integer) as ctrl_big_n,
-        not control as compare_to_control
+        not control and (n_subjects + max(case when control then n_subjects end) over w) > 0 as compare_to_control
     from grid
     window w as (partition by studyid, category)
 

@@ -8,7 +8,7 @@ import dagster as dg
 
 from orchestration.defs.warehouse import RESOURCE_KEY
 from orchestration.lib.partitions import study_partitions
-from safety_reports.catalog import INDEX_ASSET, INDEX_FILE, REPORT_ASSETS, ReportAsset
+from safety_reports.catalog import INDEX_ASSET, INDEX_FILE, POPULATION_MODELS, REPORT_ASSETS, ReportAsset
 
 if TYPE_CHECKING:
     from safety_reports.build import BuildResult
@@ -31,9 +31,10 @@ def _metadata(result: "BuildResult") -> dict:
 
 
 def _report_asset(spec: ReportAsset) -> dg.AssetsDefinition:
-    marts = dict.fromkeys(("dim_subject",) + spec.marts + spec.queried)
+    marts = dict.fromkeys(spec.marts + spec.queried)
+    results = dict.fromkeys(POPULATION_MODELS + tuple(spec.results))
     deps = ([dg.AssetKey(["marts", m]) for m in marts]
-            + [dg.AssetKey(["results", r]) for r in spec.results]
+            + [dg.AssetKey(["results", r]) for r in results]
             + [dg.AssetKey([GROUP, a]) for a in spec.after])
     tables = ", ".join(f"reports.{t}" for t in spec.tables)
     figures = ", ".join(spec.figures)

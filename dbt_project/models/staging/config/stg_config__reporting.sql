@@ -1,4 +1,6 @@
 {{ stg_config('cfg_reporting', [
+    ['population_flag', 'text'],
+    ['population_label', 'text'],
     ['ae_discontinuation_action', 'text'],
     ['ae_discontinuation_reason', 'text'],
     ['ae_plot_min_pct', 'double'],
