@@ -21,6 +21,9 @@ from safety_reports.config import TESTS
 from safety_reports.data import restrict
 from safety_reports.model import Column, DisplayTable, FigureOutput, ReportContext, fmt_num, fmt_p
 
+# what `flag` is based on (settings.findings_p)
+P_BASIS = {"raw": "raw p, no adjustment for multiplicity",
+           "fdr": "Benjamini-Hochberg FDR-adjusted p within each parameter category"}
 TEST_NAMES = {"ancova": "ANCOVA", "welch": "Welch t-test", "wilcoxon": "Wilcoxon rank-sum"}
 
 # the records the test compares: post-baseline analysis records of the summarised parameters
@@ -98,13 +101,20 @@ def compute(result: pd.DataFrame, records: pd.DataFrame, ctx: ReportContext, dom
         out = out.merge(tests, on=test_keys + ["arm"], how="left")
     post = out["visit_type"] == "post-baseline"
     out["test"] = np.where(out["p_value"].notna() | (post & (out["arm"] != arms.control)), TEST_NAMES[test], None)
+    # multiplicity: BH within each family (this domain x parameter category), over its parameters,
+    # visits and active arms; the study chooses which p flags a difference (settings.findings_p)
+    out["p_fdr"] = np.nan
+    for _, family in out.groupby("parcat1", dropna=False, sort=False):
+        out.loc[family.index, "p_fdr"] = stats.bh_adjust(family["p_value"].to_numpy(dtype=float))
+    out["p_basis"] = P_BASIS[cfg.findings_p]
     out["alpha"] = cfg.alpha
-    out["flag"] = (out["p_value"] < cfg.alpha).fillna(False).astype(bool)
+    used = out["p_fdr"] if cfg.findings_p == "fdr" else out["p_value"]
+    out["flag"] = (used < cfg.alpha).fillna(False).astype(bool)
     out.insert(0, "study", ctx.study)
     cols = (["study"] + keys + ["avalu", "visitn", "visit", "visit_type", "arm", "armn", "n", "n_obs", "mean", "sd", "se",
                                 "median", "min", "max", "chg_n", "chg_n_obs", "chg_mean", "chg_sd", "chg_se",
-                                "chg_median", "chg_min", "chg_max", "estimate", "p_value", "test", "flag", "alpha",
-                                "decimals"])
+                                "chg_median", "chg_min", "chg_max", "estimate", "p_value", "p_fdr", "p_basis", "test",
+                                "flag", "alpha", "decimals"])
     order = [k for k in keys if k not in ("param", "timepoint")] + ["visitn", "armn"]
     return out[cols].sort_values(order).reset_index(drop=True)
 
@@ -148,7 +158,9 @@ def display(result: pd.DataFrame, ctx: ReportContext, domain: Domain, test: str)
         footnotes=[f"Arms: {arm_list}.",
                    "n: records at the visit, including records with a missing value; mean, SD, median, min and "
                    "max use the non-missing values.",
-                   f"* p-value below the study significance level ({ctx.cfg.alpha:g})."],
+                   f"* p-value below the study significance level ({ctx.cfg.alpha:g}); flagged on the "
+                   f"{P_BASIS[ctx.cfg.findings_p]} (the tidy table also holds the Benjamini-Hochberg FDR-adjusted "
+                   "p within each parameter category)."],
         data=result)
 
 

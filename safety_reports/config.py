@@ -91,6 +91,7 @@ class ReportConfig:
     title: str
     arms: Arms
     alpha: float
+    findings_p: str
     lab_test: str
     vs_test: str
     population_flag: str
@@ -137,6 +138,7 @@ class ReportConfig:
             title=study.title,
             arms=Arms.from_config(study),
             alpha=settings.alpha,
+            findings_p=settings.findings_p,
             lab_test=settings.lab_test,
             vs_test=settings.vs_test,
             population_flag=reporting.population_flag,

@@ -12,7 +12,7 @@ import pandas as pd
 from safety_reports.model import Column, DisplayTable, ReportContext, fmt_p
 
 COLUMNS = ["study", "domain", "arm", "control", "parcat1", "paramcd", "param", "timepoint", "direction", "visits",
-           "visit_labels", "n_visits", "min_p", "statement", "finding_order"]
+           "visit_labels", "n_visits", "min_p", "min_p_fdr", "statement", "finding_order"]
 
 
 def parameter_phrase(param: str, timepoint: str | None = None) -> str:
@@ -83,7 +83,8 @@ def compute(by_visit: dict[str, pd.DataFrame], ctx: ReportContext) -> pd.DataFra
             rows.append(dict(study=ctx.study, domain=domain, arm=arm, control=control, parcat1=parcat1,
                              paramcd=paramcd, param=param, timepoint=timepoint or None, direction=direction,
                              visits=visits, visit_labels="; ".join(labels), n_visits=len(labels),
-                             min_p=float(g["p_value"].min()), statement=statement, finding_order=order))
+                             min_p=float(g["p_value"].min()), min_p_fdr=float(g["p_fdr"].min()),
+                             statement=statement, finding_order=order))
     out = pd.DataFrame(rows, columns=COLUMNS)
     if not out.empty:
         out["_armn"] = out["arm"].map(ctx.cfg.arms.order_of)
@@ -105,15 +106,23 @@ def sentences(result: pd.DataFrame, ctx: ReportContext) -> list[str]:
     return out
 
 
+def basis(ctx: ReportContext) -> str:
+    """Which p-value flags a difference (settings.findings_p), in words."""
+    from safety_reports.by_visit import P_BASIS
+
+    return P_BASIS[ctx.cfg.findings_p]
+
+
 def display(result: pd.DataFrame, ctx: ReportContext, tests: dict[str, str]) -> DisplayTable:
     rows = []
     for r in result.itertuples(index=False):
         rows.append({"arm": f"{r.arm} vs {r.control}", "domain": r.domain,
                      "param": str(r.param) + (f" - {r.timepoint}" if r.timepoint else ""),
-                     "direction": r.direction, "visits": r.visits, "p": fmt_p(r.min_p)})
+                     "direction": r.direction, "visits": r.visits, "p": fmt_p(r.min_p),
+                     "p_fdr": fmt_p(r.min_p_fdr)})
     columns = [Column("domain", "Domain", width=0.7), Column("param", "Parameter", align="l", width=3.0),
                Column("direction", "Change vs control", width=1.1), Column("visits", "Visits", align="l", width=2.4),
-               Column("p", "Smallest p-value", width=1.0)]
+               Column("p", "Smallest p-value", width=1.0), Column("p_fdr", "Smallest FDR-adjusted p", width=1.0)]
     body = pd.DataFrame(rows, columns=["arm"] + [c.key for c in columns])
     test_text = "; ".join(f"{d}: {t}" for d, t in tests.items())
     return DisplayTable(
@@ -121,6 +130,7 @@ def display(result: pd.DataFrame, ctx: ReportContext, tests: dict[str, str]) -> 
         title=f"Parameters whose change from baseline differs from control (p < {ctx.cfg.alpha:g})",
         columns=columns, body=body, group="arm", test=test_text,
         footnotes=sentences(result, ctx) + [
-            "Direction: sign of the active-minus-control estimate of change from baseline at the flagged visits. "
-            "No adjustment for multiplicity."],
+            "Direction: sign of the active-minus-control estimate of change from baseline at the flagged visits.",
+            f"Flagged on the {basis(ctx)}; FDR: Benjamini-Hochberg within each parameter category of a domain, "
+            "over its parameters, visits and active arms."],
         data=result)

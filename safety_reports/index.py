@@ -49,7 +49,7 @@ def render_index(study: str, ctx, manifest: pd.DataFrame, finding_rows: pd.DataF
         items = "".join(f"<li>{e(s)}</li>" for s in findings.sentences(finding_rows, ctx))
         parts.append(f"<ul class=\"findings\">{items}</ul>")
         parts.append("<p class=\"meta\">Change from baseline, each active arm vs control, at each post-baseline "
-                     "visit; no adjustment for multiplicity. Details: <a href=\"t_significant_findings.html\">"
+                     f"visit; flagged on the {e(findings.basis(ctx))}. Details: <a href=\"t_significant_findings.html\">"
                      "table</a>.</p>")
 
     by_name = {n: g for n, g in manifest.groupby("name")} if not manifest.empty else {}

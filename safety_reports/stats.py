@@ -172,6 +172,18 @@ class RiskDifference:
     upper: float
 
 
+def bh_adjust(p_values: Sequence[float]) -> np.ndarray:
+    """Benjamini-Hochberg false-discovery-rate adjusted p-values of one family (missing p stay missing)."""
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(p.shape, np.nan)
+    have = ~np.isnan(p)
+    if have.any():
+        out[have] = multipletests(p[have], method="fdr_bh")[1]
+    return out
+
+
 def risk_difference(x1: int, n1: int, x2: int, n2: int, alpha: float = 0.05,
                     method: str = "newcomb") -> RiskDifference:
     """x1/n1 - x2/n2 with its (1 - alpha) confidence interval from statsmodels

@@ -54,6 +54,10 @@ def _upper(value: Any) -> Any:
 
 class Settings(_Section):
     alpha: float = Field(0.05, gt=0, lt=1)
+    # which p-value flags a lab / vital-sign difference in the by-visit tables and the significant
+    # findings: the raw p, or the Benjamini-Hochberg FDR-adjusted p within each parameter family
+    # (domain x category, e.g. LB HEMATOLOGY); both are always reported
+    findings_p: Literal["raw", "fdr"] = "raw"
     analysis_arm_variable: Literal["ARM", "ACTARM"] = "ARM"
     first_dose_visit: str | None = None  # absent: the first EX start is the first dose
     lab_test: StatTest = "ancova"

@@ -112,6 +112,27 @@ def test_alpha_drives_the_flag(results, lab_records, ctx):
     assert r.loc[r["p_value"].notna(), "flag"].all()
 
 
+def test_fdr_within_each_category_and_the_configured_p_flags(results, lab_records, ctx):
+    from safety_reports import stats
+
+    model = results["results_lab_by_visit"]
+    raw = bv.compute(model, lab_records, ctx, bv.LAB, "ancova")
+    tested = raw.loc[raw["p_value"].notna()]
+    assert len(tested) > 1
+    for _, family in tested.groupby("parcat1"):  # BH over each category's tests, recomputed here
+        assert family["p_fdr"].to_numpy() == pytest.approx(stats.bh_adjust(family["p_value"].to_numpy()))
+    assert (tested["p_fdr"] >= tested["p_value"] - 1e-12).all()
+    assert (raw["flag"] == (raw["p_value"] < ctx.cfg.alpha)).all() and set(raw["p_basis"]) == {bv.P_BASIS["raw"]}
+    # the threshold between the raw and the adjusted p of some test: raw flags it, FDR does not
+    row = tested.loc[tested["p_fdr"] > tested["p_value"]].iloc[0]
+    alpha = float((row["p_value"] + row["p_fdr"]) / 2)
+    for basis, expect in (("raw", True), ("fdr", False)):
+        c = dataclasses.replace(ctx, cfg=dataclasses.replace(ctx.cfg, alpha=alpha, findings_p=basis))
+        r = bv.compute(model, lab_records, c, bv.LAB, "ancova")
+        same = (r["paramcd"] == row["paramcd"]) & (r["visitn"] == row["visitn"]) & (r["arm"] == row["arm"])
+        assert bool(r.loc[same, "flag"].iloc[0]) is expect, basis
+
+
 def test_vital_signs_keep_timepoints(tmp_path, marts, results, pop, ctx):
     rec = _compared(tmp_path, pop, bv.VITALS)
     res = bv.compute(results["results_vs_by_visit"], rec, ctx, bv.VITALS, ctx.cfg.vs_test)

@@ -100,3 +100,14 @@ def test_risk_difference_ci_matches_statsmodels():
     wald = stats.risk_difference(5, 10, 2, 10, method="wald")
     lo, hi = confint_proportions_2indep(5, 10, 2, 10, method="wald", compare="diff")
     assert (wald.lower, wald.upper) == (pytest.approx(lo), pytest.approx(hi))
+
+
+def test_benjamini_hochberg_matches_the_step_up_rule_and_keeps_missing_p():
+    p = [0.01, 0.04, 0.03, float("nan"), 0.20]
+    adjusted = stats.bh_adjust(p)
+    # m = 4 p-values: sorted 0.01, 0.03, 0.04, 0.20 -> 0.04, 0.0533, 0.0533, 0.20 (step-up minimum)
+    assert adjusted[0] == pytest.approx(0.04)
+    assert adjusted[1] == pytest.approx(0.04 * 4 / 3) and adjusted[2] == pytest.approx(0.04 * 4 / 3)
+    assert adjusted[4] == pytest.approx(0.20)
+    assert math.isnan(adjusted[3])
+    assert math.isnan(stats.bh_adjust([float("nan")])[0])  # nothing to adjust: stays missing

@@ -143,7 +143,9 @@ def test_visit_and_parameter_phrases():
 
 def _by_visit_frame(rows):
     cols = ["parcat1", "paramcd", "param", "visitn", "visit", "arm", "estimate", "p_value", "flag"]
-    return pd.DataFrame(rows, columns=cols)
+    frame = pd.DataFrame(rows, columns=cols)
+    frame["p_fdr"] = (frame["p_value"] * 2).clip(upper=1.0)
+    return frame
 
 
 def test_findings_sentences(ctx):
@@ -161,3 +163,4 @@ def test_findings_sentences(ctx):
     assert text[1] == "High vs Placebo: lower lymphocytes at Weeks 2 and 4; higher platelet at Week 2"
     lym = r.loc[r["paramcd"] == "LYM"].iloc[0]
     assert (lym["direction"], lym["n_visits"], lym["min_p"]) == ("lower", 2, pytest.approx(0.02))
+    assert lym["min_p_fdr"] == pytest.approx(0.04)
