@@ -74,6 +74,48 @@ def display_overview(result: pd.DataFrame, ctx: ReportContext) -> DisplayTable:
                         footnotes=foot, data=result)
 
 
+
+# --------------------------------------------------------------------------- special interest
+
+def special_interest(result: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
+    """Incidence of each configured special-interest category from its results model
+    (results_ae_aesi); this adds Fisher's exact p of each active arm vs control."""
+    out = result.copy()
+    out["p_value"] = _fisher_vs_control(out)
+    out.insert(0, "study", ctx.study)
+    cols = ["study", "aesi_cat", "definition", "category_order", "arm", "armn", "big_n", "n_subjects", "pct",
+            "n_events", "p_value"]
+    return out[cols].sort_values(["category_order", "armn"]).reset_index(drop=True)
+
+
+def display_special_interest(result: pd.DataFrame, ctx: ReportContext) -> DisplayTable:
+    arms = ctx.cfg.arms
+    rows, definitions = [], []
+    for (_, category, definition), g in result.groupby(["category_order", "aesi_cat", "definition"], sort=True):
+        by = g.set_index("arm")
+        row = {"label": category}
+        for i, a in enumerate(arms.names):
+            row[f"n{i}"] = fmt_n_pct(by.at[a, "n_subjects"], by.at[a, "pct"])
+            row[f"e{i}"] = fmt_int(by.at[a, "n_events"])
+        for j, a in enumerate(arms.actives):
+            row[f"p{j}"] = fmt_p(by.at[a, "p_value"], ctx.cfg.alpha)
+        rows.append(row)
+        definitions.append(f"{category}: {definition}")
+    columns = [Column("label", "Category", align="l", width=2.6)]
+    for i, a in enumerate(arms.names):
+        span = ctx.arm_header(a, " ")
+        columns += [Column(f"n{i}", "n (%)", spanner=span), Column(f"e{i}", "Events", spanner=span, width=0.7)]
+    columns += [Column(f"p{j}", f"p-value {arms.label_of(a)} vs {arms.label_of(arms.control)}")
+                for j, a in enumerate(arms.actives)]
+    foot = ["Treatment-emergent adverse events of special interest, as configured (aesi:): "
+            + "; ".join(definitions) + ". An onset window counts days from the most recent dose.",
+            "n (%): subjects with at least one such event (percent of the arm's N); Events: number of events. "
+            "No p-value where neither arm has the event."]
+    return DisplayTable(name="t_ae_aesi", title="Treatment-emergent adverse events of special interest",
+                        columns=columns, body=pd.DataFrame(rows, columns=[c.key for c in columns]),
+                        test="Fisher's exact test (two-sided), each active arm vs control, on subject counts",
+                        footnotes=foot, data=result)
+
 # --------------------------------------------------------------------------- SOC / PT
 
 

@@ -17,6 +17,8 @@ _LIVER = ("criterion", "label", "criterion_order", "arm", "armn", "big_n", "n_ev
           "ctrl_n_subjects", "ctrl_n_evaluable", "compare_to_control")
 
 RESULT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "results_ae_aesi": ("aesi_cat", "definition", "category_order", "arm", "armn", "big_n", "n_subjects", "pct",
+                        "n_events", "ctrl_n_subjects", "ctrl_big_n", "compare_to_control"),
     "results_demographics": ("variable", "var_order", "kind", "statistic", "category", "row_order", "arm", "armn",
                              "big_n", "n", "pct", "value"),
     "results_ae_soc_pt": _SOC_PT,

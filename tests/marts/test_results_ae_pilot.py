@@ -156,3 +156,16 @@ def test_pilot_figures_of_the_ae_tables(dbt_warehouse):
     assert [dw[("Within 72 hours", "Any dose", a)] for a in (1, 2, 3)] == [(15, 25), (21, 57), (26, 76)]
     assert dbt_warehouse.query("select count(*) from results.results_ae_soc_pt_severity") == [(1098,)]
     assert dbt_warehouse.query("select count(distinct pt) from results.results_ae_risk_diff where plotted") == [(21,)]
+
+
+def test_special_interest_counts_the_mart_flag(dbt_warehouse, cfg):
+    """results_ae_aesi counts, per configured category, the TEAEs whose aesi_cat (fct_adverse_event) names it."""
+    categories = sorted({a.aesi_cat for a in cfg.aesi})
+    assert categories
+    for category in categories:
+        marts = _per_arm(dbt_warehouse, cfg, "select arm, count(distinct usubjid) from teae where aesifl = 'Y' and "
+                         "list_contains(string_split(aesi_cat, '; '), ?) group by arm", [category])
+        results = dbt_warehouse.query("select arm, n_subjects from results.results_ae_aesi where aesi_cat = ?",
+                                      [category])
+        assert len(results) == len(cfg.arms)
+        assert {arm: n for arm, n in results} == {a: marts.get(a, 0) for a in _arms(cfg)}, category

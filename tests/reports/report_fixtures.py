@@ -276,6 +276,22 @@ def results_ae_overview() -> pd.DataFrame:
     return frame
 
 
+def results_ae_aesi() -> pd.DataFrame:
+    """Two configured categories: one the High arm had (2 subjects, 3 events), one nobody had."""
+    rows = []
+    for order, (cat, definition, by_arm) in enumerate([
+            ("Infusion reaction", "PYREXIA, onset 0-1 days after a dose", {"High": (2, 3)}),
+            ("Syncope", "SYNCOPE", {})], start=1):
+        for arm in ARMS:
+            n, e = by_arm.get(arm, (0, 0))
+            rows.append(dict(studyid=STUDYID, aesi_cat=cat, definition=definition, category_order=order, arm=arm,
+                             armn=ORDER[arm], big_n=BIG_N[arm], n_subjects=n, pct=100.0 * n / BIG_N[arm],
+                             n_events=e))
+    frame = _with_control(pd.DataFrame(rows), ["aesi_cat"], "n_subjects", "big_n")
+    frame["compare_to_control"] = (frame["arm"] != CONTROL) & (frame["n_subjects"] + frame["ctrl_n_subjects"] > 0)
+    return frame
+
+
 def results_ae_soc_pt_severity() -> pd.DataFrame:
     """Worst severity per row of the TEAEs above (overall and the nausea PT), by hand."""
     rows = []
@@ -472,6 +488,7 @@ RESULTS = {
     "results_ae_soc_pt": results_ae_soc_pt,
     "results_ae_soc_pt_serious": results_ae_soc_pt_serious,
     "results_ae_overview": results_ae_overview,
+    "results_ae_aesi": results_ae_aesi,
     "results_ae_soc_pt_severity": results_ae_soc_pt_severity,
     "results_ae_dose_window": results_ae_dose_window,
     "results_ae_risk_diff": results_ae_risk_diff,

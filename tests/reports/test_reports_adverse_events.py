@@ -137,3 +137,16 @@ def test_displays_have_one_row_per_result_row(ctx, results):
     assert [c.key for c in d.columns][-2:] == ["p0", "p1"]
     ov = aes.display_overview(aes.overview(results["results_ae_overview"], ctx), ctx)
     assert ov.body.loc[ov.body["label"] == "TEAE leading to discontinuation", "e1"].iloc[0] == "-"
+
+
+def test_special_interest_p_values_and_definitions(results, ctx):
+    result = aes.special_interest(results["results_ae_aesi"], ctx)
+    fever = result.loc[result["aesi_cat"] == "Infusion reaction"].set_index("arm")
+    assert fever.at["High", "n_subjects"] == 2 and fever.at["High", "n_events"] == 3
+    assert fever.at["High", "p_value"] == pytest.approx(sps.fisher_exact([[2, 1], [0, 4]])[1])
+    assert pd.isna(fever.at["Placebo", "p_value"])
+    nobody = result.loc[result["aesi_cat"] == "Syncope"]
+    assert nobody["p_value"].isna().all()  # neither arm has it: no comparison
+    table = aes.display_special_interest(result, ctx)
+    assert list(table.body["label"]) == ["Infusion reaction", "Syncope"]
+    assert "Infusion reaction: PYREXIA, onset 0-1 days after a dose" in table.footnotes[0]

@@ -1,0 +1,50 @@
+-- Adverse events of special interest, one row per event and matching category. An event matches a
+-- category when its preferred term equals a configured term (match 'pt') or matches a configured
+-- pattern (match 'pattern', LIKE syntax, case-insensitive), and, when the definition has
+-- window_days, its onset is at most that many days after the most recent dose started.
+
+with
+
+ae as (
+
+    select studyid, usubjid, aeseq, aedecod from {{ ref('stg_ae') }}
+
+),
+
+dose as (
+
+    select studyid, usubjid, aeseq, days_since_dose from {{ ref('int_ae__dose_at_onset') }}
+
+),
+
+definitions as (
+
+    select studyid, aesi_cat, lower(match_type) as match_type, term, window_days
+    from {{ ref('stg_config__aesi') }}
+
+),
+
+final as (
+
+    select distinct
+        ae.studyid,
+        ae.usubjid,
+        ae.aeseq,
+        definitions.aesi_cat
+    from ae
+    inner join definitions
+        on  definitions.studyid = ae.studyid
+        and (
+            (definitions.match_type = 'pt' and upper(ae.aedecod) = upper(definitions.term))
+            or (definitions.match_type = 'pattern' and ae.aedecod ilike definitions.term)
+        )
+    left join dose
+        on  dose.studyid = ae.studyid
+        and dose.usubjid = ae.usubjid
+        and dose.aeseq = ae.aeseq
+    where definitions.window_days is null
+       or dose.days_since_dose between 0 and definitions.window_days
+
+)
+
+select * from final
