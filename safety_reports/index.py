@@ -14,6 +14,7 @@ from safety_reports import findings
 from safety_reports.build import BuildResult, Session
 from safety_reports.catalog import INDEX_ASSET, INDEX_FILE, MANIFEST_TABLE, REPORT_ASSETS, figure_names, table_names
 from safety_reports.entry import FIGURE_FORMATS, TABLE_FORMATS
+from safety_reports.model import fmt_p
 from safety_reports.render import page, write_text_atomic
 from safety_warehouse.version import code_version
 from safety_reports.store import replace_rows
@@ -33,7 +34,45 @@ table.outputs td, table.outputs th { padding: 0.25rem 0.7rem; border-bottom: 1px
 """
 
 
-def render_index(study: str, ctx, manifest: pd.DataFrame, finding_rows: pd.DataFrame | None) -> str:
+def ae_sentences(overview: pd.DataFrame | None, aesi: pd.DataFrame | None, ctx) -> list[str]:
+    """One sentence per active arm vs control from the built AE tables (reports.t_ae_overview and
+    reports.t_ae_aesi): subjects with any, serious and severe TEAEs and with each special-interest
+    category, n/N (%) and Fisher's p where the table has one."""
+    arms = ctx.cfg.arms
+    if overview is None or overview.empty:
+        return []
+
+    def cell(frame: pd.DataFrame, arm: str) -> str:
+        r = frame.loc[frame["arm"] == arm]
+        if r.empty:
+            return "-"
+        r = r.iloc[0]
+        pct = "" if pd.isna(r["pct"]) else f" ({r['pct']:.1f}%)"
+        return f"{int(r['n_subjects'])}/{int(r['big_n'])}{pct}"
+
+    def part(label: str, frame: pd.DataFrame, active: str) -> str:
+        text = f"{label} {cell(frame, active)} vs {cell(frame, arms.control)}"
+        p = frame.loc[frame["arm"] == active, "p_value"]
+        if len(p) and not pd.isna(p.iloc[0]):
+            text += f" (p = {fmt_p(p.iloc[0])})"
+        return text
+
+    out = []
+    for active in arms.actives:
+        items = []
+        for category in ("any", "serious", "severe"):
+            rows = overview.loc[overview["category"] == category]
+            if not rows.empty:
+                items.append(part(str(rows["label"].iloc[0]), rows, active))
+        if aesi is not None and not aesi.empty:
+            for category, rows in aesi.sort_values("category_order").groupby("aesi_cat", sort=False):
+                items.append(part(f"{category} (special interest)", rows, active))
+        out.append(f"{active} vs {arms.control}: " + "; ".join(items) + ".")
+    return out
+
+
+def render_index(study: str, ctx, manifest: pd.DataFrame, finding_rows: pd.DataFrame | None,
+                 overview: pd.DataFrame | None = None, aesi: pd.DataFrame | None = None) -> str:
     e = html.escape
     arms = ctx.cfg.arms
     parts = [f"<style>{CSS}</style>",
@@ -41,6 +80,15 @@ def render_index(study: str, ctx, manifest: pd.DataFrame, finding_rows: pd.DataF
              f"<p>{e(ctx.cfg.title)}</p>",
              f"<p class=\"meta\">{e(ctx.population)}. {e(ctx.n_line())}. Control arm: {e(arms.control)}. "
              f"Significance level: {ctx.cfg.alpha:g}.<br>{e(ctx.provenance_line())}.</p>"]
+
+    ae = ae_sentences(overview, aesi, ctx)
+    if ae:
+        parts.append("<h2 id=\"adverse-events\">Adverse events</h2>")
+        parts.append("<ul class=\"findings\">" + "".join(f"<li>{e(s)}</li>" for s in ae) + "</ul>")
+        parts.append("<p class=\"meta\">Subjects with at least one treatment-emergent event, n/N (%), each active "
+                     "arm vs control; Fisher's exact p where either arm has the event. Details: "
+                     "<a href=\"t_ae_overview.html\">overview</a>, <a href=\"t_ae_aesi.html\">special interest</a>, "
+                     "<a href=\"t_ae_dose_window.html\">time after dose</a>.</p>")
 
     parts.append("<h2 id=\"findings\">Significant findings</h2>")
     if finding_rows is None:
@@ -107,13 +155,19 @@ def write_index(study: str) -> Path:
                     if table_exists(con, "reports", MANIFEST_TABLE) else pd.DataFrame())
         finding_rows = (con.execute("select * from reports.t_significant_findings where study = ?", [study]).df()
                         if table_exists(con, "reports", "t_significant_findings") else None)
+        overview = (con.execute("select category, label, arm, big_n, n_subjects, pct, p_value from "
+                                "reports.t_ae_overview where study = ?", [study]).df()
+                    if table_exists(con, "reports", "t_ae_overview") else None)
+        aesi = (con.execute("select aesi_cat, category_order, arm, big_n, n_subjects, pct, p_value from "
+                            "reports.t_ae_aesi where study = ?", [study]).df()
+                if table_exists(con, "reports", "t_ae_aesi") else None)
     if not manifest.empty:
         manifest = manifest.loc[manifest["asset"] != INDEX_ASSET]
         present = [(session.outdir / f).exists() for f in manifest["file"]]
         manifest = manifest.loc[present]
     session.outdir.mkdir(parents=True, exist_ok=True)
     path = session.outdir / INDEX_FILE
-    write_text_atomic(path, render_index(study, session.ctx, manifest, finding_rows))
+    write_text_atomic(path, render_index(study, session.ctx, manifest, finding_rows, overview, aesi))
     row = dict(study=study, asset=INDEX_ASSET, name="index", kind="index", title=f"Safety outputs: {study}",
                format="html", file=INDEX_FILE, bytes=path.stat().st_size, rows=None,
                data_snapshot=session.ctx.snapshot, code_version=session.ctx.code_version)

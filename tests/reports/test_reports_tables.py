@@ -164,3 +164,19 @@ def test_findings_sentences(ctx):
     lym = r.loc[r["paramcd"] == "LYM"].iloc[0]
     assert (lym["direction"], lym["n_visits"], lym["min_p"]) == ("lower", 2, pytest.approx(0.02))
     assert lym["min_p_fdr"] == pytest.approx(0.04)
+
+
+def test_index_states_the_adverse_events_like_an_abstract(results, ctx):
+    from safety_reports import adverse_events as aes
+    from safety_reports.index import ae_sentences
+
+    overview = aes.overview(results["results_ae_overview"], ctx)
+    aesi = aes.special_interest(results["results_ae_aesi"], ctx)
+    text = ae_sentences(overview, aesi, ctx)
+    assert len(text) == len(ctx.cfg.arms.actives)
+    high = next(t for t in text if t.startswith("High vs Placebo"))
+    assert "Any TEAE 3/3 (100.0%) vs 2/4 (50.0%)" in high
+    assert "Serious TEAE 0/3 (0.0%) vs 1/4 (25.0%)" in high
+    assert "Infusion reaction (special interest) 2/3 (66.7%) vs 0/4 (0.0%) (p = " in high
+    assert "Syncope (special interest) 0/3 (0.0%) vs 0/4 (0.0%)." in high  # neither arm: no p
+    assert ae_sentences(None, None, ctx) == []
