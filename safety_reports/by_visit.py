@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from safety_reports import stats
-from safety_reports.config import TESTS
+from safety_reports.config import TESTS, describe_tests
 from safety_reports.data import restrict
 from safety_reports.model import Column, DisplayTable, FigureOutput, ReportContext, fmt_num, fmt_p
 
@@ -50,10 +50,10 @@ class Domain:
 
 LAB = Domain("LB", "t_lab_by_visit", "Laboratory values and change from baseline by visit", "laboratory",
              ("parcat1", "paramcd", "param"), "f_lab", "results_lab_by_visit", "fct_lab_result",
-             ("usubjid", "paramcd", "avisitn", "chg", "base"))
+             ("usubjid", "paramcd", "avisitn", "aval", "chg", "base"))
 VITALS = Domain("VS", "t_vs_by_visit", "Vital signs and change from baseline by visit and timepoint", "vital sign",
                 ("parcat1", "paramcd", "param", "timepointn", "timepoint"), "f_vs", "results_vs_by_visit",
-                "fct_vital_sign", ("usubjid", "paramcd", "atptn", "avisitn", "chg", "base"))
+                "fct_vital_sign", ("usubjid", "paramcd", "atptn", "avisitn", "aval", "chg", "base"))
 
 
 def compared_records(frame: pd.DataFrame, pop: pd.DataFrame) -> pd.DataFrame:
@@ -62,16 +62,23 @@ def compared_records(frame: pd.DataFrame, pop: pd.DataFrame) -> pd.DataFrame:
     r = restrict(frame, pop).rename(columns={"avisitn": "visitn", "atptn": "timepointn"})
     if "timepointn" in r.columns:
         r["timepointn"] = pd.to_numeric(r["timepointn"], errors="coerce").fillna(0)
-    for c in ("chg", "base"):
-        r[c] = pd.to_numeric(r[c], errors="coerce")
+    for c in ("aval", "chg", "base"):
+        if c in r.columns:
+            r[c] = pd.to_numeric(r[c], errors="coerce")
     return r
 
 
 def compute(result: pd.DataFrame, records: pd.DataFrame, ctx: ReportContext, domain: Domain,
-            test: str) -> pd.DataFrame:
+            test: str | None = None) -> pd.DataFrame:
     """Tidy table: the results model's rows (one per parameter (x timepoint) x visit x arm) with the
-    estimate and p-value of each active arm vs control at each post-baseline visit."""
+    estimate and p-value of each active arm vs control at each post-baseline visit. What is compared
+    and with which test is each parameter's configured comparison (`ReportConfig.comparison`);
+    `test` instead compares the change from baseline of every parameter with that test."""
     cfg = ctx.cfg
+
+    def comparison(paramcd) -> tuple[str, str]:
+        return ("change", test) if test else cfg.comparison(domain.code, paramcd)
+
     arms = cfg.arms
     keys = list(domain.keys)
     out = result.rename(columns={"avisitn": "visitn", "avisit": "visit", "atptn": "timepointn",
@@ -86,21 +93,26 @@ def compute(result: pd.DataFrame, records: pd.DataFrame, ctx: ReportContext, dom
     rows = []
     test_keys = domain.test_keys
     for key, grp in records.groupby(test_keys, dropna=False, sort=True):
+        compare, this_test = comparison(key[0])
         arm = grp["arm"].to_numpy()
-        chg = grp["chg"].to_numpy(dtype=float)
+        y = grp["aval" if compare == "value" else "chg"].to_numpy(dtype=float)
         base = grp["base"].to_numpy(dtype=float)
         c = arm == arms.control
         for active in arms.actives:
             a = arm == active
-            comp = stats.compare_arrays(test, chg[a], base[a], chg[c], base[c])
-            rows.append((*key, active, comp.estimate, comp.p_value))
-    tests = pd.DataFrame(rows, columns=test_keys + ["arm", "estimate", "p_value"])
+            comp = stats.compare_arrays(this_test, y[a], base[a], y[c], base[c])
+            rows.append((*key, active, comp.estimate, comp.p_value, TEST_NAMES[this_test], compare))
+    tests = pd.DataFrame(rows, columns=test_keys + ["arm", "estimate", "p_value", "test", "compared"])
     if tests.empty:
-        out = out.assign(estimate=np.nan, p_value=np.nan)
+        out = out.assign(estimate=np.nan, p_value=np.nan, test=None, compared=None)
     else:
         out = out.merge(tests, on=test_keys + ["arm"], how="left")
     post = out["visit_type"] == "post-baseline"
-    out["test"] = np.where(out["p_value"].notna() | (post & (out["arm"] != arms.control)), TEST_NAMES[test], None)
+    # an active arm at a post-baseline visit names its test even when there was too little data for it
+    planned = post & (out["arm"] != arms.control) & out["test"].isna()
+    chosen = {p: comparison(p) for p in out.loc[planned, "paramcd"].unique()}
+    out.loc[planned, "test"] = out.loc[planned, "paramcd"].map(lambda p: TEST_NAMES[chosen[p][1]])
+    out.loc[planned, "compared"] = out.loc[planned, "paramcd"].map(lambda p: chosen[p][0])
     # multiplicity: BH within each family (this domain x parameter category), over its parameters,
     # visits and active arms; the study chooses which p flags a difference (settings.findings_p)
     out["p_fdr"] = np.nan
@@ -114,12 +126,12 @@ def compute(result: pd.DataFrame, records: pd.DataFrame, ctx: ReportContext, dom
     cols = (["study"] + keys + ["avalu", "visitn", "visit", "visit_type", "arm", "armn", "n", "n_obs", "mean", "sd", "se",
                                 "median", "min", "max", "chg_n", "chg_n_obs", "chg_mean", "chg_sd", "chg_se",
                                 "chg_median", "chg_min", "chg_max", "estimate", "p_value", "p_fdr", "p_basis", "test",
-                                "flag", "alpha", "decimals"])
+                                "compared", "flag", "alpha", "decimals"])
     order = [k for k in keys if k not in ("param", "timepoint")] + ["visitn", "armn"]
     return out[cols].sort_values(order).reset_index(drop=True)
 
 
-def display(result: pd.DataFrame, ctx: ReportContext, domain: Domain, test: str) -> DisplayTable:
+def display(result: pd.DataFrame, ctx: ReportContext, domain: Domain, test: str | None = None) -> DisplayTable:
     arms = ctx.cfg.arms
     rows = []
     timepoint = "timepoint" in domain.keys
@@ -154,7 +166,7 @@ def display(result: pd.DataFrame, ctx: ReportContext, domain: Domain, test: str)
     arm_list = "; ".join(f"{a.label} = {a.name} (N={ctx.big_n.get(a.name, 0)})" for a in arms.arms)
     return DisplayTable(
         name=domain.table, title=domain.title, columns=columns, body=body, group="group",
-        test=TESTS[test],
+        test=TESTS[test] if test else describe_tests(ctx.cfg, domain.code),
         footnotes=[f"Arms: {arm_list}.",
                    "n: records at the visit, including records with a missing value; mean, SD, median, min and "
                    "max use the non-missing values.",
@@ -261,10 +273,10 @@ def _short_visit(label: str) -> str:
     return str(label)
 
 
-def build(s, domain: Domain, test: str) -> None:
+def build(s, domain: Domain) -> None:
     """The by-visit table and its mean figures for one domain, recorded on the report session."""
     records = compared_records(s.mart_columns(domain.mart, domain.test_columns, COMPARED_RECORDS), s.pop)
-    result = compute(s.results[domain.results], records, s.ctx, domain, test)
-    s.table(display(result, s.ctx, domain, test), result)
+    result = compute(s.results[domain.results], records, s.ctx, domain)
+    s.table(display(result, s.ctx, domain), result)
     for fig in mean_figures(result, s.ctx, domain):
         s.figure(fig)

@@ -19,6 +19,20 @@ TESTS = {
     "welch": "Welch's two-sample t-test of change from baseline (active vs control)",
     "wilcoxon": "Wilcoxon rank-sum (Mann-Whitney U) test of change from baseline (active vs control)",
 }
+# the same tests of the value itself at the visit (settings.<domain>_compare: value, or comparisons:)
+VALUE_TESTS = {
+    "welch": "Welch's two-sample t-test of the value at the visit (active vs control)",
+    "wilcoxon": "Wilcoxon rank-sum (Mann-Whitney U) test of the value at the visit (active vs control)",
+}
+
+
+def describe_tests(cfg: "ReportConfig", domain: str) -> str:
+    """The by-visit test of a domain in words: its default, and each parameter that overrides it."""
+    compare, test = (cfg.lab_compare, cfg.lab_test) if domain == "LB" else (cfg.vs_compare, cfg.vs_test)
+    text = (VALUE_TESTS if compare == "value" else TESTS)[test]
+    overrides = [f"{paramcd}: {(VALUE_TESTS if c == 'value' else TESTS)[t]}"
+                 for (d, paramcd), (c, t) in sorted(cfg.comparisons.items()) if d == domain]
+    return text + ("; " + "; ".join(overrides) if overrides else "")
 
 
 class ReportConfigError(ValueError):
@@ -94,6 +108,9 @@ class ReportConfig:
     findings_p: str
     lab_test: str
     vs_test: str
+    lab_compare: str
+    vs_compare: str
+    comparisons: dict[tuple[str, str], tuple[str, str]]  # (domain, paramcd) -> (compare, test) overrides
     population_flag: str
     population_label: str
     total_label: str
@@ -116,6 +133,12 @@ class ReportConfig:
     severity_labels: dict[int, str]      # asevn -> label
     nrind_order: dict[str, int]          # code -> display rank
     nrind_labels: dict[str, str]         # code -> label
+
+    def comparison(self, domain: str, paramcd: str) -> tuple[str, str]:
+        """(compare, test) of one parameter's by-visit test: its `comparisons:` entry, else the
+        domain's settings (lab_compare / lab_test, vs_compare / vs_test)."""
+        default = (self.lab_compare, self.lab_test) if domain == "LB" else (self.vs_compare, self.vs_test)
+        return self.comparisons.get((domain, str(paramcd).upper()), default)
 
     @classmethod
     def from_config(cls, cfg: "StudyConfig | dict[str, Any]") -> "ReportConfig":
@@ -141,6 +164,9 @@ class ReportConfig:
             findings_p=settings.findings_p,
             lab_test=settings.lab_test,
             vs_test=settings.vs_test,
+            lab_compare=settings.lab_compare,
+            vs_compare=settings.vs_compare,
+            comparisons={(x.domain, x.paramcd): (x.compare, x.test) for x in study.comparisons},
             population_flag=reporting.population_flag,
             population_label=reporting.population_label,
             total_label=reporting.total_label,

@@ -127,10 +127,11 @@ def display(result: pd.DataFrame, ctx: ReportContext, tests: dict[str, str]) -> 
     test_text = "; ".join(f"{d}: {t}" for d, t in tests.items())
     return DisplayTable(
         name="t_significant_findings",
-        title=f"Parameters whose change from baseline differs from control (p < {ctx.cfg.alpha:g})",
+        title=f"Lab and vital-sign parameters that differ from control (p < {ctx.cfg.alpha:g})",
         columns=columns, body=body, group="arm", test=test_text,
         footnotes=sentences(result, ctx) + [
-            "Direction: sign of the active-minus-control estimate of change from baseline at the flagged visits.",
+            "Direction: sign of the active-minus-control estimate of what each parameter's test compares (the "
+            "change from baseline, or the value at the visit where so configured) at the flagged visits.",
             f"Flagged on the {basis(ctx)}; FDR: Benjamini-Hochberg within each parameter category of a domain, "
             "over its parameters, visits and active arms."],
         data=result)

@@ -96,8 +96,9 @@ def render_index(study: str, ctx, manifest: pd.DataFrame, finding_rows: pd.DataF
     else:
         items = "".join(f"<li>{e(s)}</li>" for s in findings.sentences(finding_rows, ctx))
         parts.append(f"<ul class=\"findings\">{items}</ul>")
-        parts.append("<p class=\"meta\">Change from baseline, each active arm vs control, at each post-baseline "
-                     f"visit; flagged on the {e(findings.basis(ctx))}. Details: <a href=\"t_significant_findings.html\">"
+        parts.append("<p class=\"meta\">Each active arm vs control at each post-baseline visit, on the change "
+                     "from baseline or the value as configured per parameter; "
+                     f"flagged on the {e(findings.basis(ctx))}. Details: <a href=\"t_significant_findings.html\">"
                      "table</a>.</p>")
 
     by_name = {n: g for n, g in manifest.groupby("name")} if not manifest.empty else {}

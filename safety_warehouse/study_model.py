@@ -62,6 +62,11 @@ class Settings(_Section):
     first_dose_visit: str | None = None  # absent: the first EX start is the first dose
     lab_test: StatTest = "ancova"
     vs_test: StatTest = "ancova"
+    # what the by-visit test compares between arms at each post-baseline visit: the change from
+    # baseline (ANCOVA, Welch or Wilcoxon) or the value itself (Welch or Wilcoxon); a parameter can
+    # override both in `comparisons:`
+    lab_compare: Literal["change", "value"] = "change"
+    vs_compare: Literal["change", "value"] = "change"
     lab_threshold_low_factor: float = Field(0.5, gt=0)
     lab_threshold_high_factor: float = Field(1.5, gt=0)
     eot_avisit: str = "End of Treatment"
@@ -81,8 +86,35 @@ class Settings(_Section):
             object.__setattr__(self, "lab_worst_ontrt_lln_factor", self.lab_threshold_low_factor)
         return self
 
+    @model_validator(mode="after")
+    def _value_tests(self) -> "Settings":
+        for domain in ("lab", "vs"):
+            if getattr(self, f"{domain}_compare") == "value" and getattr(self, f"{domain}_test") == "ancova":
+                raise ValueError(f"{domain}_compare: value is compared with welch or wilcoxon, not ancova "
+                                 f"(set {domain}_test)")
+        return self
+
     _arm_variable = field_validator("analysis_arm_variable", mode="before")(_upper)
     _tests = field_validator("lab_test", "vs_test", mode="before")(_lower)
+    _compares = field_validator("lab_compare", "vs_compare", mode="before")(_lower)
+
+
+class Comparison(_Section):
+    """The by-visit comparison of one parameter, overriding settings.<domain>_compare / _test."""
+
+    domain: Literal["LB", "VS"]
+    paramcd: str
+    compare: Literal["change", "value"]
+    test: StatTest
+
+    @model_validator(mode="after")
+    def _value_test(self) -> "Comparison":
+        if self.compare == "value" and self.test == "ancova":
+            raise ValueError("compare: value is compared with welch or wilcoxon, not ancova")
+        return self
+
+    _domain = field_validator("domain", "paramcd", mode="before")(_upper)
+    _lowered = field_validator("compare", "test", mode="before")(_lower)
 
 
 class Arm(_Section):
@@ -283,6 +315,7 @@ class StudyConfig(_Section):
     vs_summary: list[VsSummary] = []
     nrind_codes: list[NrindCode] = []
     derived_params: list[DerivedParam] = []
+    comparisons: list[Comparison] = []
     liver_injury: LiverInjury = LiverInjury()
     ae_dose_windows: list[DoseWindow] = [DoseWindow(label="Within 24 hours", hours=24)]
     reporting: Reporting = Reporting()

@@ -7,7 +7,7 @@ from safety_reports.results import reads
 def build(s) -> None:
     from safety_reports import by_visit
 
-    by_visit.build(s, by_visit.LAB, s.cfg.lab_test)
+    by_visit.build(s, by_visit.LAB)
 
 
 REPORT = ReportAsset(

@@ -5,11 +5,11 @@ from safety_reports.entry import ReportAsset
 
 def build(s) -> None:
     from safety_reports import findings
-    from safety_reports.config import TESTS
+    from safety_reports.config import describe_tests
 
     frames = {"LB": s.reports["t_lab_by_visit"], "VS": s.reports["t_vs_by_visit"]}
     result = findings.compute(frames, s.ctx)
-    tests = {"LB": TESTS[s.cfg.lab_test], "VS": TESTS[s.cfg.vs_test]}
+    tests = {"LB": describe_tests(s.cfg, "LB"), "VS": describe_tests(s.cfg, "VS")}
     s.table(findings.display(result, s.ctx, tests), result)
 
 

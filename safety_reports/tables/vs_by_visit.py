@@ -7,7 +7,7 @@ from safety_reports.results import reads
 def build(s) -> None:
     from safety_reports import by_visit
 
-    by_visit.build(s, by_visit.VITALS, s.cfg.vs_test)
+    by_visit.build(s, by_visit.VITALS)
 
 
 REPORT = ReportAsset(

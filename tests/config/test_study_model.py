@@ -129,3 +129,20 @@ def test_a_minimal_configuration_gets_every_default():
     assert cfg.liver_injury.transaminase_factor == 3 and cfg.liver_injury.alt_testcd == "ALT"
     assert [(w.label, w.hours) for w in cfg.ae_dose_windows] == [("Within 24 hours", 24)]
     assert cfg.arms == [] and cfg.quality.max_findings_per_rule == 20000
+
+
+def test_a_value_comparison_needs_a_test_of_values(studies):
+    edit(studies, "  alpha: 0.05", "  lab_compare: value\n  alpha: 0.05")
+    assert "lab_compare: value is compared with welch or wilcoxon, not ancova" in error(studies)
+
+
+def test_comparisons_override_the_domain_setting_per_parameter(studies):
+    from safety_reports.config import ReportConfig
+
+    path = studies / "x" / "study.yml"
+    path.write_text(path.read_text() + "\ncomparisons:\n  - {domain: lb, paramcd: plat, compare: Value, test: welch}\n")
+    cfg = ReportConfig.from_study(load_study("x", studies))
+    assert cfg.comparison("LB", "PLAT") == ("value", "welch")
+    assert cfg.comparison("LB", "ALT") == (cfg.lab_compare, cfg.lab_test) == ("change", "ancova")
+    path.write_text(path.read_text().replace("compare: Value, test: welch", "compare: value, test: ancova"))
+    assert "comparisons[0]: compare: value is compared with welch or wilcoxon, not ancova" in error(studies)

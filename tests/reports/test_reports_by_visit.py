@@ -44,7 +44,7 @@ def _raw(marts, visit, arm, paramcd="ALT"):
 def test_compared_records_are_post_baseline_analysis_records(lab_records):
     assert set(lab_records["paramcd"]) == {"ALT"}  # the summarised parameter only
     assert set(lab_records["visitn"]) == {2, 4, 99}  # the mart's post-baseline records: no baseline
-    assert list(lab_records.columns) == ["usubjid", "paramcd", "visitn", "chg", "base", "arm", "armn"]
+    assert list(lab_records.columns) == ["usubjid", "paramcd", "visitn", "aval", "chg", "base", "arm", "armn"]
     assert "S1" not in set(lab_records["usubjid"])
 
 
@@ -163,3 +163,20 @@ def test_display_and_figures(results, lab_records, ctx):
 
     for f in figs:
         plt.close(f.figure)
+
+
+def test_a_parameter_compared_on_its_value(results, lab_records, ctx):
+    """comparisons: a parameter's test compares the value at the visit (Welch here) instead of the change."""
+    model = results["results_lab_by_visit"]
+    c = dataclasses.replace(ctx, cfg=dataclasses.replace(ctx.cfg, comparisons={("LB", "ALT"): ("value", "welch")}))
+    r = bv.compute(model, lab_records, c, bv.LAB)
+    tested = r.loc[r["p_value"].notna()]
+    assert len(tested) and set(tested["compared"]) == {"value"} and set(tested["test"]) == {"Welch t-test"}
+    row = tested.iloc[0]
+    at = lab_records.loc[lab_records["visitn"] == row["visitn"]]
+    expect = sps.ttest_ind(at.loc[at["arm"] == row["arm"], "aval"].dropna(),
+                           at.loc[at["arm"] == ctx.cfg.arms.control, "aval"].dropna(), equal_var=False)
+    assert row["p_value"] == pytest.approx(expect.pvalue)
+    default = bv.compute(model, lab_records, ctx, bv.LAB)
+    assert set(default.loc[default["p_value"].notna(), "compared"]) == {"change"}
+    assert "ALT: Welch's two-sample t-test of the value at the visit" in bv.display(r, c, bv.LAB).test
