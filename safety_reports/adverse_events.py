@@ -126,9 +126,17 @@ def soc_pt(result: pd.DataFrame, ctx: ReportContext) -> pd.DataFrame:
     (`compare_to_control`: some subject in the active or the control arm), else NULL."""
     out = result.copy()
     out["p_value"] = _fisher_vs_control(out)
+    # multiplicity: the double FDR of Mehrotra & Heyse over the PT rows of each active arm
+    out["p_fdr_pt"] = np.nan
+    out["p_fdr_soc"] = np.nan
+    terms = out.loc[out["level"] == "pt"]
+    for _, rows in terms.groupby("arm", sort=False):
+        within, across = stats.double_fdr(rows["soc"].astype(str).to_numpy(), rows["p_value"].to_numpy(dtype=float))
+        out.loc[rows.index, "p_fdr_pt"] = within
+        out.loc[rows.index, "p_fdr_soc"] = across
     out.insert(0, "study", ctx.study)
     cols = ["study", "level", "soc", "pt", "arm", "armn", "big_n", "n_subjects", "pct", "n_events", "p_value",
-            "row_order"]
+            "p_fdr_pt", "p_fdr_soc", "row_order"]
     return out[cols].sort_values(["row_order", "armn"]).reset_index(drop=True)
 
 
@@ -174,7 +182,9 @@ def display_soc_pt(result: pd.DataFrame, ctx: ReportContext, name: str, title: s
         footnotes=[f"n (%): subjects with at least one {what}, counted once per row; Events: number of events. "
                    "Percentages are of the arm's N.",
                    f"System organ classes alphabetical; preferred terms by descending incidence in {arms.last}.",
-                   f"* p-value below the study significance level ({ctx.cfg.alpha:g})."],
+                   f"* p-value below the study significance level ({ctx.cfg.alpha:g}), not adjusted for "
+                   "multiplicity; the tidy table also holds the double false-discovery-rate adjustment of "
+                   "Mehrotra and Heyse (2004) over system organ classes and preferred terms (p_fdr_pt, p_fdr_soc)."],
         data=result)
 
 

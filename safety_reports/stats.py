@@ -184,6 +184,27 @@ def bh_adjust(p_values: Sequence[float]) -> np.ndarray:
     return out
 
 
+def double_fdr(groups: Sequence[str], p_values: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """The double false-discovery-rate adjustment of Mehrotra & Heyse (2004, Stat Methods Med Res
+    13:227) for adverse events grouped by body system: (1) Benjamini-Hochberg within each group
+    (preferred terms within their system organ class); (2) each group's smallest adjusted p,
+    Benjamini-Hochberg adjusted across groups. Returns both per element: (within-group adjusted p,
+    the group's across-group adjusted p). An event is flagged at level a when both are <= a."""
+    g = np.asarray(groups, dtype=object)
+    p = np.asarray(p_values, dtype=float)
+    within = np.full(p.shape, np.nan)
+    names = list(dict.fromkeys(g.tolist()))
+    first_stage = []
+    for name in names:
+        idx = np.flatnonzero(g == name)
+        within[idx] = bh_adjust(p[idx])
+        have = within[idx][~np.isnan(within[idx])]
+        first_stage.append(have.min() if have.size else np.nan)
+    across_by_group = dict(zip(names, bh_adjust(first_stage)))
+    across = np.array([across_by_group[x] for x in g.tolist()], dtype=float) if g.size else np.array([])
+    return within, across
+
+
 def risk_difference(x1: int, n1: int, x2: int, n2: int, alpha: float = 0.05,
                     method: str = "newcomb") -> RiskDifference:
     """x1/n1 - x2/n2 with its (1 - alpha) confidence interval from statsmodels

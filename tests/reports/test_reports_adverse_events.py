@@ -150,3 +150,12 @@ def test_special_interest_p_values_and_definitions(results, ctx):
     table = aes.display_special_interest(result, ctx)
     assert list(table.body["label"]) == ["Infusion reaction", "Syncope"]
     assert "Infusion reaction: PYREXIA, onset 0-1 days after a dose" in table.footnotes[0]
+
+
+def test_soc_pt_carries_the_double_fdr_of_its_terms(results, ctx):
+    result = aes.soc_pt(results["results_ae_soc_pt"], ctx)
+    terms = result.loc[(result["level"] == "pt") & result["p_value"].notna()]
+    assert len(terms)
+    assert (terms["p_fdr_pt"] >= terms["p_value"] - 1e-12).all()
+    assert terms["p_fdr_soc"].notna().all()
+    assert result.loc[result["level"] != "pt", ["p_fdr_pt", "p_fdr_soc"]].isna().all().all()

@@ -111,3 +111,16 @@ def test_benjamini_hochberg_matches_the_step_up_rule_and_keeps_missing_p():
     assert adjusted[4] == pytest.approx(0.20)
     assert math.isnan(adjusted[3])
     assert math.isnan(stats.bh_adjust([float("nan")])[0])  # nothing to adjust: stays missing
+
+
+def test_double_fdr_of_mehrotra_and_heyse():
+    socs = ["A", "A", "A", "B", "B"]
+    p = [0.01, 0.04, 0.5, 0.03, float("nan")]
+    within, across = stats.double_fdr(socs, p)
+    # stage 1: BH within each SOC
+    assert within[:3] == pytest.approx(stats.bh_adjust([0.01, 0.04, 0.5]))
+    assert within[3] == pytest.approx(0.03) and math.isnan(within[4])
+    # stage 2: BH across SOCs of each SOC's smallest stage-1 p (A: 0.03, B: 0.03)
+    first = [min(stats.bh_adjust([0.01, 0.04, 0.5])), 0.03]
+    assert across[0] == across[1] == across[2] == pytest.approx(stats.bh_adjust(first)[0])
+    assert across[3] == across[4] == pytest.approx(stats.bh_adjust(first)[1])
