@@ -14,6 +14,9 @@ def _raw_copy(tmp_path, monkeypatch):
     raw = tmp_path / "raw"
     shutil.copytree(paths.PROJECT_ROOT / "data" / "raw" / "cdiscpilot01", raw / "cdiscpilot01")
     monkeypatch.setenv("SAFETY_RAW_DIR", str(raw))
+    # a warehouse of its own: nothing published yet, so no study is up to date
+    monkeypatch.delenv("SAFETY_WAREHOUSE_DB", raising=False)
+    monkeypatch.setenv("SAFETY_WAREHOUSE_DIR", str(tmp_path / "warehouse"))
     return raw / "cdiscpilot01"
 
 
@@ -42,3 +45,21 @@ def test_nightly_schedule_requests_every_study(tmp_path, monkeypatch):
     requests = list(nightly_refresh(ctx))
     assert sorted(r.partition_key for r in requests) == ["cdiscpilot01", "secondstudy"]
     assert all(r.run_key.endswith("2026-01-02") for r in requests)
+
+
+def test_nightly_schedule_skips_a_study_that_is_up_to_date(tmp_path, monkeypatch):
+    import orchestration.defs.pipeline as pipeline
+    from safety_warehouse.publish import UpToDate
+
+    study = _raw_copy(tmp_path, monkeypatch)
+    shutil.copytree(study, study.parent / "secondstudy")
+    current = UpToDate(run_id="r1", published_at=datetime(2026, 1, 1, tzinfo=timezone.utc), study_snapshot="s")
+    monkeypatch.setattr("safety_warehouse.publish.up_to_date",
+                        lambda name: current if name == "cdiscpilot01" else None)
+    ctx = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 1, 2, 5, tzinfo=timezone.utc))
+    requests = list(pipeline.nightly_refresh(ctx))
+    assert [r.partition_key for r in requests] == ["secondstudy"]
+    monkeypatch.setattr("safety_warehouse.publish.up_to_date", lambda name: current)
+    skipped = pipeline.nightly_refresh(dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 1, 3, 5, tzinfo=timezone.utc)))
+    assert isinstance(skipped, dg.SkipReason) and "nothing changed" in skipped.skip_message
