@@ -27,7 +27,7 @@ def small_study(subset, tmp_path, monkeypatch):
 
 
 def _job():
-    from orchestration.defs.ingest.assets import build_raw_assets, study_config
+    from orchestration.defs.ingest.assets import build_raw_assets
     from orchestration.defs.quality.checks import build_checks
     from orchestration.lib.partitions import study_partitions
     from safety_warehouse.warehouse import connect
@@ -42,7 +42,7 @@ def _job():
 
     from orchestration.defs.warehouse import RESOURCE_KEY, RunWarehouse
 
-    defs = dg.Definitions(assets=[study_config, *build_raw_assets(), downstream],
+    defs = dg.Definitions(assets=[*build_raw_assets(), downstream],
                           asset_checks=build_checks(), resources={RESOURCE_KEY: RunWarehouse()})
     return defs.resolve_implicit_global_asset_job_def()
 

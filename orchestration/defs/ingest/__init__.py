@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.defs.ingest.assets import build_raw_assets, study_config
+from orchestration.defs.ingest.assets import build_raw_assets
 from orchestration.defs.ingest.sensors import raw_feed_sensor
 
-defs = dg.Definitions(assets=[study_config, *build_raw_assets()], sensors=[raw_feed_sensor])
+defs = dg.Definitions(assets=build_raw_assets(), sensors=[raw_feed_sensor])

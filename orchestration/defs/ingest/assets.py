@@ -49,16 +49,7 @@ def _get_study(name: str):
         raise dg.Failure(description=str(exc), allow_retries=False) from exc
 
 
-@dg.asset(
-    key=STUDY_CONFIG_KEY,
-    group_name=RAW_GROUP,
-    partitions_def=study_partitions(),
-    kinds={"duckdb", "yaml"},
-    required_resource_keys={RESOURCE_KEY},
-    description=("The study's configuration (studies/<study>/study.yml and quality.yml), validated and published "
-                 "with its defaults filled in as raw.cfg_<section> tables; raw.cfg_study.config_sha256 is its hash."),
-)
-def study_config(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def _publish_study_config(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     study = _get_study(context.partition_key)
     with connect() as con:
         counts = publish_config(con, study.config)
@@ -88,18 +79,7 @@ def removed_domains(con, study) -> list[FeedError]:
     return problems
 
 
-@dg.asset(
-    key=DELIVERY_KEY,
-    group_name=RAW_GROUP,
-    partitions_def=study_partitions(),
-    kinds={"sdtm"},
-    required_resource_keys={RESOURCE_KEY},
-    description=("The study's current delivery: the files of data/raw/<study>/. Fails the study's run when a "
-                 "file breaks a landing rule (FEED-FILE-NAME, FEED-ONE-FILE-PER-DOMAIN, FEED-SYMLINK, "
-                 "FEED-FILE-TYPE) or a domain loaded before is missing (FEED-DOMAIN-REMOVED); every raw domain "
-                 "asset waits for it."),
-)
-def delivery(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def _check_delivery(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     study = _get_study(context.partition_key)
     found = study.delivery()
     with connect() as con:
@@ -166,5 +146,34 @@ def _raw_asset(domain: str) -> dg.AssetsDefinition:
     return _asset
 
 
+def study_config_asset() -> dg.AssetsDefinition:
+    return dg.asset(
+        key=STUDY_CONFIG_KEY,
+        group_name=RAW_GROUP,
+        partitions_def=study_partitions(),
+        kinds={"duckdb", "yaml"},
+        required_resource_keys={RESOURCE_KEY},
+        description=("The study's configuration (studies/<study>/study.yml and quality.yml), validated and "
+                     "published with its defaults filled in as raw.cfg_<section> tables; "
+                     "raw.cfg_study.config_sha256 is its hash."),
+    )(_publish_study_config)
+
+
+def delivery_asset() -> dg.AssetsDefinition:
+    return dg.asset(
+        key=DELIVERY_KEY,
+        group_name=RAW_GROUP,
+        partitions_def=study_partitions(),
+        kinds={"sdtm"},
+        required_resource_keys={RESOURCE_KEY},
+        description=("The study's current delivery: the files of data/raw/<study>/. Fails the study's run when a "
+                     "file breaks a landing rule (FEED-FILE-NAME, FEED-ONE-FILE-PER-DOMAIN, FEED-SYMLINK, "
+                     "FEED-FILE-TYPE) or a domain loaded before is missing (FEED-DOMAIN-REMOVED); every raw domain "
+                     "asset waits for it."),
+    )(_check_delivery)
+
+
 def build_raw_assets() -> list[dg.AssetsDefinition]:
-    return [delivery, *(_raw_asset(domain) for domain in all_domains())]
+    """The study configuration, the delivery and one asset per domain, over the study folders present
+    now (the partition set is read when called)."""
+    return [study_config_asset(), delivery_asset(), *(_raw_asset(domain) for domain in all_domains())]
