@@ -25,7 +25,7 @@ KILL_POINTS = [
     ("dq_raw_", 1.0, signal.SIGKILL),
     ("dq_raw_", 4.0, signal.SIGKILL),
     ("reports__demographics", 0.5, signal.SIGKILL),
-    ("reports__lab_by_visit", 3.0, signal.SIGINT),
+    ("reports__lab_by_visit", 1.0, signal.SIGINT),
     ("reports__index", 0.2, signal.SIGKILL),
     ("published__warehouse", 0.0, signal.SIGKILL),
 ]
@@ -135,8 +135,12 @@ def test_kills_leave_published_snapshot_intact_and_are_marked_failed(published_w
         killed.append(run_id)
         now = _sha(ws.published)
         if now != published:
-            # a kill that lands after the atomic switch finds the run's whole snapshot published
-            assert step == "published__warehouse", f"published snapshot changed by a kill at {step}+{delay}s"
+            # a kill that lands after the atomic switch finds the run's whole snapshot published; the
+            # report steps are quick, so a kill meant for one may land there too: the run must have
+            # started its publish step
+            _, steps = _started_steps(ws.dagster_home)  # the killed run is the newest
+            assert any(k.startswith("published__warehouse") for k in steps), (
+                f"published snapshot changed by a kill at {step}+{delay}s before the run started publishing")
             snapshots = sorted((ws.warehouse / "published" / "snapshots").glob("*.duckdb"))
             assert run_id in snapshots[-1].name and _sha(snapshots[-1]) == now
             published = now
