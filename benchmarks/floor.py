@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import time
 from pathlib import Path
 
@@ -93,7 +94,9 @@ from subject group by arm;
 
 
 def _load(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    name = path.stem.lower()
+    if not re.fullmatch(r"[a-z][a-z0-9]{1,7}", path.stem.lower()):
+        return 0  # not named after an SDTM dataset: not a feed
+    name = f'"{path.stem.lower()}"'
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         con.execute(f"create or replace table {name} as select * from read_parquet(?)", [str(path)]).fetchall()
@@ -114,7 +117,7 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path) -> int:
 def run(study_dir: Path, db: Path) -> dict:
     t0 = time.perf_counter()
     con = duckdb.connect(str(db))
-    rows = {p.stem.lower(): _load(con, p) for p in sorted(study_dir.iterdir()) if p.is_file()}
+    rows = {p.stem.lower(): _load(con, p) for p in sorted(study_dir.iterdir()) if p.is_file() and not p.is_symlink()}
     t_load = time.perf_counter()
     for statement in (s.strip() for s in SQL.split(";")):
         if statement:
