@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import html as _html
-import io
 import os
 import textwrap
 from pathlib import Path
@@ -110,36 +109,19 @@ def _spanner_groups(table: DisplayTable) -> list[tuple[str, list[str]]]:
 # --------------------------------------------------------------------------- RTF
 
 def to_rtf(table: DisplayTable, ctx: ReportContext, path: Path) -> None:
-    import polars as pl
-    import rtflite as rtf
+    from safety_reports.rtf import table_document
 
-    rows, _ = _rows_with_groups(table)
+    rows, headings = _rows_with_groups(table)
     widths = [c.width for c in table.columns]
-    just = [c.align for c in table.columns]
-    headers = []
-    if table.has_spanners():
-        runs = table.spanners()
-        run_widths, start = [], 0
-        for _, span in runs:
-            run_widths.append(sum(widths[start:start + span]))
-            start += span
-        headers.append(rtf.RTFColumnHeader(
-            text=[label for label, _ in runs], col_rel_width=run_widths,
-            text_justification=["c"] * len(runs), border_bottom=["single" if lab else "" for lab, _ in runs]))
-    headers.append(rtf.RTFColumnHeader(
-        text=[c.label.replace("\n", " ") for c in table.columns], col_rel_width=widths, text_justification=just))
-    landscape = sum(widths) > 9 or len(table.columns) > 8
-    doc = rtf.RTFDocument(
-        df=pl.from_pandas(rows.astype(str)),
-        rtf_page=rtf.RTFPage(orientation="landscape" if landscape else "portrait"),
-        rtf_title=rtf.RTFTitle(text=[table.title, subtitle(ctx)]),
-        rtf_column_header=headers,
-        rtf_body=rtf.RTFBody(col_rel_width=widths, text_justification=just),
-        rtf_footnote=rtf.RTFFootnote(text=notes(table, ctx)[:-1]),
-        rtf_source=rtf.RTFSource(text=[notes(table, ctx)[-1]]),
-    )
-    with contextlib.redirect_stdout(io.StringIO()), atomic_output(path) as tmp:  # write_rtf prints the path
-        doc.write_rtf(str(tmp))
+    document = table_document(
+        title=table.title, subtitle=subtitle(ctx),
+        labels=[c.label.replace("\n", " ") for c in table.columns], widths=widths,
+        aligns=[c.align for c in table.columns],
+        rows=rows.itertuples(index=False, name=None), headings=headings,
+        spanners=table.spanners() if table.has_spanners() else None,
+        notes=notes(table, ctx), landscape=sum(widths) > 9 or len(table.columns) > 8)
+    with atomic_output(path) as tmp:
+        tmp.write_text(document, encoding="ascii")
 
 
 # --------------------------------------------------------------------------- XLSX

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 ARMS = ["Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"]
 
 # dbt tests that warn on the pilot: a duplicated unscheduled visit number, and AE start dates
@@ -21,7 +25,7 @@ def by_arm(rows):
     return {r[0]: tuple(r[1:]) for r in rows}
 
 
-def test_build_passes_models_unit_and_data_tests(dbt_warehouse):
+def test_refresh_builds_models_and_data_tests_only(dbt_warehouse):
     results = dbt_warehouse.run_results["results"]
     statuses = {r["unique_id"]: r["status"] for r in results}
     bad = {k: v for k, v in statuses.items() if v not in ("success", "pass", "warn")}
@@ -29,8 +33,38 @@ def test_build_passes_models_unit_and_data_tests(dbt_warehouse):
     warned = {k.split(".")[2] for k, v in statuses.items() if v == "warn"}
     assert warned <= KNOWN_WARNINGS
     kinds = {k.split(".")[0] for k in statuses}
-    assert {"model", "test", "unit_test"} <= kinds
-    assert sum(1 for k in statuses if k.startswith("unit_test.")) >= 10
+    # unit tests and the configuration-table tests are the test suite's, not each refresh's
+    assert kinds == {"model", "test"}
+    assert not any(k.split(".")[2].startswith(("not_null_stg_config", "unique_stg_config")) for k in statuses)
+    # a not-null rule of a contracted model is a column constraint, not a data test
+    assert not any(k.split(".")[2].startswith(("not_null_fct_", "not_null_dim_", "not_null_mart_", "not_null_results_"))
+                   for k in statuses)
+
+
+def test_unit_tests_and_configuration_table_tests_pass(dbt_warehouse, tmp_path):
+    db = tmp_path / "copy.duckdb"
+    shutil.copyfile(dbt_warehouse.path, db)
+    db.chmod(0o644)
+    result = dbt_warehouse.dbt("test", "--select", "test_type:unit tag:config_table", warehouse=db, tmp=tmp_path)
+    assert result.returncode == 0, result.stdout[-4000:]
+    run_results = json.loads((tmp_path / "target" / "run_results.json").read_text())
+    kinds = Counter(r["unique_id"].split(".")[0] for r in run_results["results"])
+    assert kinds["unit_test"] >= 30 and kinds["test"] >= 40, kinds
+    assert all(r["status"] == "pass" for r in run_results["results"])
+
+
+def test_contracted_not_null_columns_are_enforced_by_the_tables(dbt_warehouse):
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    declared = {(n["schema"], n["name"], c["name"])
+                for n in manifest["nodes"].values()
+                if n["resource_type"] == "model" and n["config"].get("contract", {}).get("enforced")
+                for c in n["columns"].values()
+                if any(k["type"] == "not_null" for k in c.get("constraints", []))}
+    assert len(declared) > 150
+    rows = dbt_warehouse.query("""
+        select table_schema, table_name, column_name from information_schema.columns
+        where is_nullable = 'NO' and table_schema in ('marts', 'results')""")
+    assert declared <= set(rows), sorted(declared - set(rows))[:10]
 
 
 def test_safety_population_by_arm(dbt_warehouse):

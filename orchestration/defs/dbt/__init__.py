@@ -1,12 +1,11 @@
 """dbt models (staging, intermediate, marts) as Dagster assets; dbt tests as asset checks."""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.defs.dbt.assets import warehouse_dbt_models
-from orchestration.lib.dbt.project import dbt_executable, dbt_project
+from orchestration.lib.dbt.project import WarehouseDbtCli, dbt_executable, dbt_project
 
 defs = dg.Definitions(
     assets=[warehouse_dbt_models],
-    resources={"dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable())},
+    resources={"dbt": WarehouseDbtCli(project_dir=dbt_project(), dbt_executable=dbt_executable())},
 )

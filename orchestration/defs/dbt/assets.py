@@ -1,19 +1,29 @@
-"""One `dbt build` for the selected models: models, seeds and their tests in dependency order."""
+"""One `dbt build` for the selected models: models and their data tests in dependency order.
+
+Each refresh runs the models and the data tests that check data. dbt's unit tests and the tests of
+the configuration tables (tag `config_table`; the typed study model validated those values when it
+read them) check code and configuration, not a delivery: the test suite runs them."""
 
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.warehouse import RunWarehouse
-from orchestration.lib.dbt.project import dbt_env, dbt_project
+from orchestration.lib.dbt.project import dbt_env, dbt_project, release_dbt_database_link
 from orchestration.lib.dbt.translator import WarehouseTranslator
+
+REFRESH_EXCLUDE = "resource_type:unit_test tag:config_table"
 
 
 @dbt_assets(
     manifest=dbt_project().manifest_path,
+    exclude=REFRESH_EXCLUDE,
     project=dbt_project(),
     dagster_dbt_translator=WarehouseTranslator(),
 )
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: RunWarehouse):
     dbt_env()
-    yield from dbt.cli(["build"], context=context).stream()
+    try:
+        yield from dbt.cli(["build"], context=context).stream()
+    finally:
+        release_dbt_database_link()
