@@ -178,11 +178,28 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False,
             print("quality checks skipped: this run is not published")
     log_dir = Path(os.environ["DAGSTER_HOME"]) / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
+    # a plain refresh rebuilds only what depends on the feeds that changed since the published run
+    planned = not (force or select or not checks)
     for study in [s for s in studies or known if s not in summary.skipped]:
         started = time.perf_counter()
         log_path = log_dir / f"{study}-{time.strftime('%Y%m%dT%H%M%S')}.log"
         run_id = str(uuid.uuid4())
         terminal = sys.stdout
+        study_job, study_selection, refresh = job, selection, {}
+        if planned:
+            from orchestration.lib.refresh import refresh_selection, refresh_tags
+            from safety_warehouse.publish import refresh_plan
+
+            plan = refresh_plan(study)
+            keys = refresh_selection(plan, job.asset_layer.asset_graph)
+            refresh = refresh_tags(plan)
+            if keys is not None:
+                total = len(job.asset_layer.asset_graph.get_all_asset_keys())
+                study_job = job.get_subset(asset_selection=keys)
+                print(f"\nstudy {study}: {plan.reason}; rebuilding the {len(keys)} of {total} assets that depend on them")
+            else:
+                print(f"\nstudy {study}: full run ({plan.reason})")
+            summary.timings["studies"].setdefault(study, {})["plan"] = plan.reason
         print(f"\nstudy {study}: run {run_id} (log: {log_path})")
         # the full event log is in the instance (Dagster UI); the log file keeps all tool output (dbt, GX,
         # Dagster) without colour codes, the terminal a line per finished step (and, with -v, everything)
@@ -192,9 +209,9 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False,
             progress.start()
             try:
                 with _redirect(log):
-                    result = job.execute_in_process(
-                        partition_key=study, instance=instance, raise_on_error=False, asset_selection=selection,
-                        run_id=run_id, tags={"trigger": "cli", **process_tags()},
+                    result = study_job.execute_in_process(
+                        partition_key=study, instance=instance, raise_on_error=False, asset_selection=study_selection,
+                        run_id=run_id, tags={"trigger": "cli", **refresh, **process_tags()},
                         run_config={"loggers": {
                             "console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}},
                             "run_log": {"config": {"path": str(log_path), "log_level": "DEBUG"}}}},
@@ -218,6 +235,7 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False,
             for stage in sorted(by_stage):
                 say(f"  {stage[2:]:<42} {by_stage[stage]:7.1f}s")
             summary.timings["studies"][study] = {
+                **summary.timings["studies"].get(study, {}),
                 "seconds": elapsed, "success": bool(result.success),
                 "stages": _by_stage_key(durations), "steps": durations}
             for step, secs in sorted(durations.items(), key=lambda kv: -kv[1]):

@@ -191,6 +191,71 @@ class UpToDate:
     study_snapshot: str
 
 
+@dataclass
+class RefreshPlan:
+    """What a refresh of one study has to redo. `changed` holds the domains whose feed differs from
+    the published load; None means everything (no published run to build on, a failed or partial run
+    since, or a changed configuration, code version or set of domains). Empty: nothing to do."""
+    study: str
+    changed: frozenset[str] | None
+    reason: str
+
+    @property
+    def full(self) -> bool:
+        return self.changed is None
+
+
+def refresh_plan(study: str) -> RefreshPlan:
+    """Compare the study's landing folder and configuration with what the published warehouse holds.
+
+    A run may rebuild only what depends on the changed feeds when the working state is the published
+    snapshot itself (same file: nothing since has replaced it), published with this code version and
+    this configuration, and the delivery has the same domains; otherwise the run redoes everything."""
+    from safety_warehouse.feeds import file_digest, scan_delivery
+    from safety_warehouse.raw_loader import last_loads, published_config_sha256
+    from safety_warehouse.study_model import StudyConfigError, load_study
+    from safety_warehouse.version import code_version
+
+    def full(reason: str) -> RefreshPlan:
+        return RefreshPlan(study, None, reason)
+
+    state, published = paths.state_path(), published_path()
+    try:
+        if os.stat(state).st_ino != os.stat(published).st_ino:
+            return full("the working state is not the published snapshot (a run since did not publish)")
+    except FileNotFoundError:
+        return full("nothing published yet")
+    delivery = scan_delivery(paths.raw_dir() / study)
+    if delivery.problems or not delivery.feeds:
+        return full("the landing folder has problems for the run to report")
+    try:
+        config = load_study(study).config_sha256
+    except StudyConfigError:
+        return full("the study configuration does not validate (the run reports it)")
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        if not table_exists(con, "raw", "published_snapshots"):
+            return full("no published run recorded")
+        rows = con.execute("select code_version from raw.published_snapshots where study = ? "
+                           "order by published_at desc limit 1", [study]).fetchall()
+        loads = {d: last for d, last in last_loads(con, study).items() if last.action != "retired"}
+        published_config = published_config_sha256(con, study)
+    finally:
+        con.close()
+    if not rows:
+        return full(f"study {study} has never been published")
+    if rows[0][0] != code_version():
+        return full("the code version changed")
+    if published_config != config:
+        return full("the study configuration changed")
+    if set(loads) != set(delivery.feeds):
+        return full("the delivery's domains changed")
+    changed = frozenset(d for d, feed in delivery.feeds.items() if file_digest(feed.path)[0] != loads[d].sha256)
+    if not changed:
+        return RefreshPlan(study, changed, "feeds, configuration and code unchanged")
+    return RefreshPlan(study, changed, f"changed feed{'s' if len(changed) > 1 else ''}: {', '.join(sorted(changed))}")
+
+
 def up_to_date(study: str) -> UpToDate | None:
     """The published run that already reflects the study's current delivery, configuration and code,
     or None when something changed (or cannot be known) and a run has work to do.

@@ -9,7 +9,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.defs.warehouse import RunWarehouse
-from orchestration.lib.dbt.project import dbt_env, dbt_project, release_dbt_database_link
+from orchestration.lib.dbt.project import dbt_database, dbt_project
 from orchestration.lib.dbt.translator import WarehouseTranslator
 
 REFRESH_EXCLUDE = "resource_type:unit_test tag:config_table"
@@ -22,8 +22,5 @@ REFRESH_EXCLUDE = "resource_type:unit_test tag:config_table"
     dagster_dbt_translator=WarehouseTranslator(),
 )
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: RunWarehouse):
-    dbt_env()
-    try:
+    with dbt_database():
         yield from dbt.cli(["build"], context=context).stream()
-    finally:
-        release_dbt_database_link()

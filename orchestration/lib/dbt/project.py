@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import importlib.metadata
 import os
+from contextlib import contextmanager
 import sys
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -24,35 +26,48 @@ def dbt_executable() -> str:
 
 
 # dbt re-parses the whole project whenever its connection settings change, the DuckDB path among
-# them, and every run writes a file of its own. dbt therefore opens the run's file through a hard link
-# of constant name (a symbolic link would not do: DuckDB names the catalog after the file a link
-# resolves to), so that the manifest parsed at install time stays valid for every run.
-DBT_LINK_NAME = "dbt.duckdb"
+# them, and every run writes a file of its own (in a warehouse folder that a deployment, a test or a
+# benchmark may place anywhere). dbt therefore opens the run's file through a hard link of constant
+# path beside the parsed manifest, so that the partial parse made at install time stays valid for
+# every run. (A symbolic link would not do: DuckDB names the catalog after the file a link resolves
+# to.) One dbt at a time uses the link: a lock beside it is held for the whole dbt invocation.
+DBT_LINK = paths.DBT_PROJECT_DIR / "target" / "run_warehouse.duckdb"
 
 
-def dbt_database_link() -> Path:
-    """The constant path dbt opens: a hard link to the file this process writes now (the active run's
-    file, else the working state) when that file exists. A WAL left beside the link by a dbt that was
-    killed is dropped: it belongs to a failed run's file, never to be replayed into another."""
-    link = paths.runs_dir() / DBT_LINK_NAME
-    link.parent.mkdir(parents=True, exist_ok=True)
-    target = paths.warehouse_path()
-    release_dbt_database_link()
-    Path(f"{link}.wal").unlink(missing_ok=True)
-    if target.exists():
-        os.link(target, link)
-    return link
+def _point_link(target: Path) -> Path:
+    """Hard-link the constant path to `target`; the target itself where a link cannot be made (another
+    file system: dbt then parses the project again, and is as correct). A WAL left beside the link by
+    a dbt that was killed belongs to a failed run's file and is dropped, never replayed into another."""
+    DBT_LINK.unlink(missing_ok=True)
+    Path(f"{DBT_LINK}.wal").unlink(missing_ok=True)
+    if not target.exists():
+        return target
+    try:
+        os.link(target, DBT_LINK)
+    except OSError:
+        return target
+    return DBT_LINK
 
 
-def release_dbt_database_link() -> None:
-    """Remove the link once dbt has finished, so that it never keeps a sealed file alive."""
-    (paths.runs_dir() / DBT_LINK_NAME).unlink(missing_ok=True)
+@contextmanager
+def dbt_database():
+    """For one dbt invocation: the environment pointing dbt at the file this process writes now (the
+    active run's file, else the working state) through the constant link, held under the link's lock."""
+    DBT_LINK.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{DBT_LINK}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            dbt_env(_point_link(paths.warehouse_path()))
+            yield
+        finally:
+            DBT_LINK.unlink(missing_ok=True)  # never keep a sealed file alive
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def dbt_env() -> None:
-    """Environment every dbt invocation needs: the absolute path (a link of constant name, see
-    `dbt_database_link`) of the file this process writes now, and no telemetry."""
-    os.environ["SAFETY_DBT_DB"] = str(dbt_database_link())
+def dbt_env(database: Path = DBT_LINK) -> None:
+    """Environment every dbt invocation needs: the absolute path of the DuckDB file (by default the
+    constant link, which is all that parsing needs) and no telemetry."""
+    os.environ["SAFETY_DBT_DB"] = str(database)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("DBT_PARTIAL_PARSE", "true")
 
