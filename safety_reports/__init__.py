@@ -4,7 +4,7 @@ Compute first, render separately. The counts and descriptive statistics come fro
 models (schema `results`) and the marts' flags, never recounted here. The modules `demographics`,
 `adverse_events`, `by_visit`, `shifts`, `liver` and `findings` add the model-based statistics
 (scipy / statsmodels, `stats`) and build display tables; `render` turns a display table into HTML
-(great-tables), RTF (rtflite) and XLSX (openpyxl) and a figure into PNG and SVG.
+(great-tables), RTF (written directly) and XLSX (xlsxwriter) and a figure into PNG and SVG.
 
 Each report asset is one module of `tables/` declaring its catalogue entry (`entry.ReportAsset`);
 `catalog` discovers them, `build` runs one for one study, `index` writes the study's index page.

@@ -1,4 +1,4 @@
-"""Rendering a `DisplayTable` as HTML (great-tables), RTF (rtflite) and XLSX (openpyxl), and a
+"""Rendering a `DisplayTable` as HTML (great-tables), RTF (safety_reports.rtf) and XLSX (xlsxwriter), and a
 `FigureOutput` as PNG and SVG. Every output states the title, population, N per arm, the test
 used, the footnotes, the data snapshot and the code version."""
 
@@ -8,6 +8,7 @@ import contextlib
 import html as _html
 import os
 import textwrap
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -74,8 +75,7 @@ def to_html(table: DisplayTable, ctx: ReportContext) -> str:
     import polars as pl
 
     keys = [c.key for c in table.columns]
-    body = table.body.copy()
-    data = pl.from_pandas(body.astype(str))
+    data = pl.from_pandas(table.body.astype(str))
     g = gt.GT(data, groupname_col=table.group) if table.group else gt.GT(data)
     g = g.tab_header(title=table.title, subtitle=subtitle(ctx))
     g = g.cols_label(cases={c.key: gt.html(_html.escape(c.label).replace("\n", "<br>")) for c in table.columns})
@@ -128,54 +128,59 @@ def to_rtf(table: DisplayTable, ctx: ReportContext, path: Path) -> None:
 
 def to_xlsx(table: DisplayTable, ctx: ReportContext, path: Path) -> None:
     """Sheet "Table": the table as displayed, with title, headers and notes; sheet "Data": the
-    tidy result with its numbers unrounded. Written in openpyxl's streaming (write-only) mode."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+    tidy result with its numbers unrounded. Written row by row (xlsxwriter's constant-memory mode)."""
+    import xlsxwriter
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Table")
-    for i, c in enumerate(table.columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = max(10, int(12 * c.width))
-    bold, centre = Font(bold=True), Alignment(horizontal="center", wrap_text=True)
-
-    def styled(value, font=None, alignment=None):
-        cell = WriteOnlyCell(ws, value=value)
-        if font is not None:
-            cell.font = font
-        if alignment is not None:
-            cell.alignment = alignment
-        return cell
-
-    ws.append([styled(table.title, Font(bold=True, size=12))])
-    ws.append([subtitle(ctx)])
-    ws.append([])
-    if table.has_spanners():
-        row = []
-        for label, span in table.spanners():
-            row += [styled(label, bold, centre)] + [None] * (span - 1)
-        ws.append(row)
-    ws.append([styled(c.label.replace("\n", " "), bold, centre) for c in table.columns])
-    rows, flags = _rows_with_groups(table)
-    for values, heading in zip(rows.itertuples(index=False, name=None), flags):
-        if heading:
-            ws.append([styled(values[0], bold)])
-        else:
-            ws.append(list(values))
-    ws.append([])
-    for line in notes(table, ctx):
-        ws.append([line])
-    if table.data is not None:
-        data = wb.create_sheet("Data")
-        # the study, snapshot and code version are the same on every row: stated in the notes
-        frame = table.data.drop(columns=[c for c in CONSTANT_COLUMNS if c in table.data.columns])
-        data.append([str(c) for c in frame.columns])
-        columns = [[_xlsx_value(v) for v in frame[c].tolist()] for c in frame.columns]
-        for rec in zip(*columns):
-            data.append(list(rec))
     with atomic_output(path) as tmp:
-        wb.save(str(tmp))
+        wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "nan_inf_to_errors": True})
+        try:
+            title = wb.add_format({"bold": True, "font_size": 12})
+            bold = wb.add_format({"bold": True})
+            header = wb.add_format({"bold": True, "align": "center", "text_wrap": True})
+            ws = wb.add_worksheet("Table")
+            for i, c in enumerate(table.columns):
+                ws.set_column(i, i, max(10, int(12 * c.width)))
+            ws.write_string(0, 0, table.title, title)
+            ws.write_string(1, 0, subtitle(ctx))
+            r = 3
+            if table.has_spanners():
+                col = 0
+                for label, span in table.spanners():
+                    if label:
+                        ws.write_string(r, col, label, header)
+                    col += span
+                r += 1
+            for i, c in enumerate(table.columns):
+                ws.write_string(r, i, c.label.replace("\n", " "), header)
+            r += 1
+            rows, flags = _rows_with_groups(table)
+            for values, heading in zip(rows.itertuples(index=False, name=None), flags):
+                if heading:
+                    ws.write(r, 0, values[0], bold)
+                else:
+                    ws.write_row(r, 0, [_xlsx_value(v) for v in values])
+                r += 1
+            r += 1
+            for line in notes(table, ctx):
+                ws.write_string(r, 0, line)
+                r += 1
+            if table.data is not None:
+                data = wb.add_worksheet("Data")
+                when = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+                # the study, snapshot and code version are the same on every row: stated in the notes
+                frame = table.data.drop(columns=[c for c in CONSTANT_COLUMNS if c in table.data.columns])
+                data.write_row(0, 0, [str(c) for c in frame.columns])
+                columns = [[_xlsx_value(v) for v in frame[c].tolist()] for c in frame.columns]
+                for i, rec in enumerate(zip(*columns), start=1):
+                    for j, v in enumerate(rec):
+                        if v is None:
+                            continue
+                        if isinstance(v, datetime):
+                            data.write_datetime(i, j, v.replace(tzinfo=None), when)
+                        else:
+                            data.write(i, j, v)
+        finally:
+            wb.close()
 
 
 def _xlsx_value(v):
@@ -186,10 +191,10 @@ def _xlsx_value(v):
             return None
     except (TypeError, ValueError):
         pass
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
     if hasattr(v, "item"):
         return v.item()
-    if isinstance(v, (pd.Timestamp,)):
-        return v.to_pydatetime()
     return v
 
 
