@@ -236,7 +236,7 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False,
                 say(f"  {stage[2:]:<42} {by_stage[stage]:7.1f}s")
             summary.timings["studies"][study] = {
                 **summary.timings["studies"].get(study, {}),
-                "seconds": elapsed, "success": bool(result.success),
+                "seconds": elapsed, "success": bool(result.success), "run_id": result.run_id,
                 "stages": _by_stage_key(durations), "steps": durations}
             for step, secs in sorted(durations.items(), key=lambda kv: -kv[1]):
                 line = f"    {step:<60} {secs:6.2f}s"

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from safety_warehouse import paths
-from safety_warehouse.raw_loader import current_data_snapshot, snapshot_digest
+from safety_warehouse.raw_loader import current_data_snapshot
 from safety_warehouse.warehouse import READ_ONLY, checkpoint, table_exists, writer_lock
 
 SNAPSHOTS_DDL = """
@@ -257,47 +257,15 @@ def refresh_plan(study: str) -> RefreshPlan:
 
 
 def up_to_date(study: str) -> UpToDate | None:
-    """The published run that already reflects the study's current delivery, configuration and code,
-    or None when something changed (or cannot be known) and a run has work to do.
-
-    Up to date means: the working state is the published snapshot itself (no run since, failed or
-    partial, has replaced it: they are one file), the study's newest published record carries the
-    data snapshot the landing folder and configuration give now, and the code version is the same."""
-    from safety_warehouse.feeds import file_digest, scan_delivery
-    from safety_warehouse.study_model import StudyConfigError, load_study
-    from safety_warehouse.version import code_version
-
-    state, published = paths.state_path(), published_path()
-    try:
-        if os.stat(state).st_ino != os.stat(published).st_ino:
-            return None
-    except FileNotFoundError:
+    """The published run that already reflects the study's current delivery, configuration and code
+    (its refresh plan has nothing to redo), or None when a run has work to do."""
+    plan = refresh_plan(study)
+    if plan.changed is None or plan.changed:
         return None
-    folder = paths.raw_dir() / study
-    delivery = scan_delivery(folder)
-    if delivery.problems or not delivery.feeds:
-        return None
+    con = duckdb.connect(str(published_path()), read_only=True)
     try:
-        config = load_study(study).config_sha256
-    except StudyConfigError:
-        return None  # the run reports it
-    now = snapshot_digest(((d, file_digest(f.path)[0]) for d, f in delivery.feeds.items()), config)
-    con = duckdb.connect(str(published), read_only=True)
-    try:
-        if not table_exists(con, "raw", "published_snapshots"):
-            return None
-        columns = {r[0] for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = 'raw' "
-            "and table_name = 'published_snapshots'").fetchall()}
-        if "study_snapshot" not in columns:
-            return None
-        row = con.execute("select run_id, published_at, study_snapshot, code_version from raw.published_snapshots "
+        row = con.execute("select run_id, published_at, study_snapshot from raw.published_snapshots "
                           "where study = ? order by published_at desc limit 1", [study]).fetchall()
     finally:
         con.close()
-    if not row:
-        return None
-    run_id, published_at, stored, version = row[0]
-    if stored != now or version != code_version():
-        return None
-    return UpToDate(run_id=run_id, published_at=published_at, study_snapshot=stored)
+    return UpToDate(*row[0]) if row else None

@@ -50,13 +50,24 @@ def qualified(schema: str, table: str) -> str:
     return f"{quote_ident(schema)}.{quote_ident(table)}"
 
 
+MEMORY_LIMIT_VAR = "SAFETY_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "2GB"
+
+
+def duckdb_config() -> dict[str, str]:
+    """Settings of every warehouse connection, the same as dbt's (profiles.yml): a memory limit
+    (SAFETY_DUCKDB_MEMORY_LIMIT, default 2GB per process; beyond it DuckDB spills to a temporary
+    folder beside the database file), so the pipeline's footprint does not grow with the study."""
+    return {"memory_limit": os.environ.get(MEMORY_LIMIT_VAR) or DEFAULT_MEMORY_LIMIT}
+
+
 @contextmanager
 def connect(read_only: bool = False, path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     db = Path(path) if path else paths.warehouse_path()
     if read_only and not db.exists():
         raise FileNotFoundError(f"warehouse {db} does not exist yet: run the pipeline first")
     db.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(db), read_only=read_only)
+    con = duckdb.connect(str(db), read_only=read_only, config=duckdb_config())
     try:
         if not read_only:
             for schema in SCHEMAS:

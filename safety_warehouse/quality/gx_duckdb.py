@@ -30,6 +30,8 @@ from great_expectations.execution_engine.sqlalchemy_execution_engine import (  #
     SqlAlchemyExecutionEngine,
 )
 
+from safety_warehouse.warehouse import duckdb_config  # noqa: E402
+
 
 class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
     """One persistent connection per validation; buffered results."""
@@ -81,5 +83,5 @@ def add_duckdb_source(context, name: str, db: Path) -> DuckDBDatasource:
     return context.data_sources.add_duckdb(
         name=name,
         connection_string=connection_string(db),
-        kwargs={"connect_args": {"read_only": True}},
+        kwargs={"connect_args": {"read_only": True, "config": duckdb_config()}},
     )

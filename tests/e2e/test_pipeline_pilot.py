@@ -124,3 +124,75 @@ def test_up_to_date_until_a_feed_or_the_configuration_changes(pipeline, tmp_path
     with open(raw / "cdiscpilot01" / "dm.xpt", "ab") as fh:  # a changed feed
         fh.write(b" " * 80)
     assert up_to_date("cdiscpilot01") is None
+
+
+def test_a_changed_lb_feed_rebuilds_only_what_depends_on_it(pipeline, tmp_path, monkeypatch):
+    """One corrected LB result: the refresh reloads LB only, rebuilds and re-checks what depends on it,
+    leaves the AE tables as they were, and publishes. Pointed back at the original delivery, the next
+    refresh restores the original values the same way."""
+    import shutil
+
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from orchestration.cli import run_pipeline
+    from safety_warehouse import paths
+    from safety_warehouse.feeds import FeedFile, read_feed
+    from safety_warehouse.publish import refresh_plan, up_to_date
+
+    original_raw = paths.raw_dir()
+    raw = tmp_path / "raw"
+    shutil.copytree(original_raw / "cdiscpilot01", raw / "cdiscpilot01")
+    lb = next(p for p in (raw / "cdiscpilot01").iterdir() if p.stem == "lb")
+    table = read_feed(FeedFile(study="cdiscpilot01", domain="lb", path=lb)).table
+    # a corrected result: the standard numeric and character results both one unit higher
+    numeric, text = table.column("LBSTRESN").to_pylist(), table.column("LBSTRESC").to_pylist()
+
+    def number(v):
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return None
+
+    index = next(i for i, (n, c) in enumerate(zip(numeric, text)) if number(n) is not None and number(c) == number(n))
+    seq = (table.column("USUBJID")[index].as_py(), int(float(table.column("LBSEQ")[index].as_py())))
+    corrected = number(numeric[index]) + 1.0
+    numeric[index] = text[index] = f"{corrected:g}"
+    for name, values in (("LBSTRESN", numeric), ("LBSTRESC", text)):
+        column = table.column_names.index(name)
+        table = table.set_column(column, name, pa.array(values, table.column(name).type))
+    lb.unlink()
+    pq.write_table(table, raw / "cdiscpilot01" / "lb.parquet")
+    ae_table = pipeline.outputs / "cdiscpilot01" / "t_ae_soc_pt.rtf"
+    ae_bytes = ae_table.read_bytes()
+    ae_mtime = ae_table.stat().st_mtime_ns
+
+    monkeypatch.setenv("SAFETY_RAW_DIR", str(raw))
+    plan = refresh_plan("cdiscpilot01")
+    assert plan.changed == {"lb"}, plan
+    summary = run_pipeline(["cdiscpilot01"])
+    try:
+        assert summary.ok, summary.failures
+        steps = set(summary.timings["studies"]["cdiscpilot01"]["steps"])
+        assert {"raw__lb", "dq_raw_lb", "warehouse_dbt_models", "reports__lab_by_visit", "reports__liver_injury",
+                "reports__index", "published__warehouse"} <= steps
+        assert not steps & {"raw__ae", "raw__dm", "dq_raw_ae", "dq_raw_dm", "reports__ae_soc_pt",
+                            "reports__demographics", "reports__vs_by_visit"}, steps
+        assert ae_table.read_bytes() == ae_bytes and ae_table.stat().st_mtime_ns == ae_mtime
+        con = duckdb.connect(str(pipeline.warehouse), read_only=True)
+        try:
+            (aval,) = con.execute("select aval from marts.fct_lab_result where usubjid = ? and lbseq = ? "
+                                  "and dtype is null and eotfl = 'N'", list(seq)).fetchone()
+            assert aval == corrected
+            loads = con.execute("select domain, action from raw.load_log where run_id = ?",
+                                [summary.run_ids["cdiscpilot01"]]).fetchall()
+            assert loads == [("lb", "loaded")]
+        finally:
+            con.close()
+        assert up_to_date("cdiscpilot01") is not None  # published, and nothing left to do
+    finally:
+        monkeypatch.setenv("SAFETY_RAW_DIR", str(original_raw))
+        restored = run_pipeline(["cdiscpilot01"])
+        assert restored.ok, restored.failures
+        assert "raw__ae" not in restored.timings["studies"]["cdiscpilot01"]["steps"]

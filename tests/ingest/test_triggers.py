@@ -49,17 +49,35 @@ def test_nightly_schedule_requests_every_study(tmp_path, monkeypatch):
 
 def test_nightly_schedule_skips_a_study_that_is_up_to_date(tmp_path, monkeypatch):
     import orchestration.defs.pipeline as pipeline
-    from safety_warehouse.publish import UpToDate
+    from safety_warehouse.publish import RefreshPlan
 
     study = _raw_copy(tmp_path, monkeypatch)
     shutil.copytree(study, study.parent / "secondstudy")
-    current = UpToDate(run_id="r1", published_at=datetime(2026, 1, 1, tzinfo=timezone.utc), study_snapshot="s")
-    monkeypatch.setattr("safety_warehouse.publish.up_to_date",
-                        lambda name: current if name == "cdiscpilot01" else None)
+    monkeypatch.setattr("safety_warehouse.publish.refresh_plan", lambda name: RefreshPlan(
+        name, frozenset() if name == "cdiscpilot01" else None, "test"))
     ctx = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 1, 2, 5, tzinfo=timezone.utc))
     requests = list(pipeline.nightly_refresh(ctx))
     assert [r.partition_key for r in requests] == ["secondstudy"]
-    monkeypatch.setattr("safety_warehouse.publish.up_to_date", lambda name: current)
+    assert requests[0].asset_selection is None and requests[0].tags["safety/refresh"] == "full"
+    monkeypatch.setattr("safety_warehouse.publish.refresh_plan", lambda name: RefreshPlan(name, frozenset(), "test"))
     skipped = pipeline.nightly_refresh(dg.build_schedule_context(
         scheduled_execution_time=datetime(2026, 1, 3, 5, tzinfo=timezone.utc)))
     assert isinstance(skipped, dg.SkipReason) and "nothing changed" in skipped.skip_message
+
+
+def test_nightly_schedule_selects_what_depends_on_a_changed_feed(tmp_path, monkeypatch):
+    import orchestration.defs.pipeline as pipeline
+    from orchestration.definitions import defs
+    from safety_warehouse.publish import RefreshPlan
+
+    _raw_copy(tmp_path, monkeypatch)
+    monkeypatch.setattr("safety_warehouse.publish.refresh_plan",
+                        lambda name: RefreshPlan(name, frozenset({"lb"}), "changed feed: lb"))
+    ctx = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 1, 2, 5, tzinfo=timezone.utc),
+                                    repository_def=defs.get_repository_def())
+    (request,) = list(pipeline.nightly_refresh(ctx))
+    keys = {k.to_user_string() for k in request.asset_selection}
+    assert {"raw/lb", "raw/delivery", "raw/study_config", "marts/fct_lab_result", "results/results_lab_by_visit",
+            "reports/lab_by_visit", "reports/index", "published/warehouse"} <= keys
+    assert not keys & {"raw/ae", "raw/dm", "marts/fct_adverse_event", "reports/ae_soc_pt", "reports/vs_by_visit"}
+    assert request.tags["safety/refresh"] == "changed:lb"

@@ -10,6 +10,8 @@ from safety_warehouse.feeds import file_digest
 from safety_warehouse.studies import get_study, study_names
 
 from orchestration.defs.pipeline import PIPELINE_JOB
+from orchestration.lib.refresh import refresh_selection, refresh_tags
+from safety_warehouse.publish import refresh_plan
 
 
 def _fingerprint(study: str) -> dict[str, str]:
@@ -37,6 +39,12 @@ def raw_feed_sensor(context: dg.SensorEvaluationContext):
         content = ",".join(f"{d}:{file_digest(f.path)[0]}" for d, f in sorted(get_study(study).feeds().items()))
         digest = hashlib.sha256(content.encode()).hexdigest()[:16]
         seen[study] = prints
+        plan = refresh_plan(study)
+        if plan.changed is not None and not plan.changed:
+            continue  # the published run already holds these feeds
+        # only what depends on the changed feeds, or everything (see orchestration.lib.refresh)
+        keys = None if plan.full else refresh_selection(plan, context.repository_def.asset_graph)
         yield dg.RunRequest(run_key=f"{study}:{digest}", partition_key=study,
-                            tags={"trigger": "raw_feed_sensor"})
+                            asset_selection=sorted(keys, key=str) if keys is not None else None,
+                            tags={"trigger": "raw_feed_sensor", **refresh_tags(plan)})
     context.update_cursor(json.dumps(seen, sort_keys=True))

@@ -24,15 +24,21 @@ safety_pipeline = dg.define_asset_job(
              description="Nightly refresh of every study whose feeds, configuration or code changed since its "
                          "last published run.")
 def nightly_refresh(context: dg.ScheduleEvaluationContext):
-    from safety_warehouse.publish import up_to_date
+    from orchestration.lib.refresh import refresh_selection, refresh_tags
+    from safety_warehouse.publish import refresh_plan
 
     day = context.scheduled_execution_time.strftime("%Y-%m-%d")
     requests, current = [], []
     for study in study_names():
-        if up_to_date(study) is not None:
+        plan = refresh_plan(study)
+        if plan.changed is not None and not plan.changed:
             current.append(study)
             continue
-        requests.append(dg.RunRequest(run_key=f"{study}:{day}", partition_key=study, tags={"trigger": "nightly"}))
+        # only what depends on the changed feeds, or everything (see orchestration.lib.refresh)
+        keys = None if plan.full else refresh_selection(plan, context.repository_def.asset_graph)
+        requests.append(dg.RunRequest(run_key=f"{study}:{day}", partition_key=study,
+                                      asset_selection=sorted(keys, key=str) if keys is not None else None,
+                                      tags={"trigger": "nightly", **refresh_tags(plan)}))
     if not requests:
         return dg.SkipReason(f"nothing changed since the last published run of {', '.join(current) or 'any study'}")
     if current:

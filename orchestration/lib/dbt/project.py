@@ -14,6 +14,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
 from safety_warehouse import paths
+from safety_warehouse.warehouse import MEMORY_LIMIT_VAR, duckdb_config
 
 # files whose change makes the parsed manifest stale
 _SOURCE_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
@@ -68,6 +69,7 @@ def dbt_env(database: Path = DBT_LINK) -> None:
     """Environment every dbt invocation needs: the absolute path of the DuckDB file (by default the
     constant link, which is all that parsing needs) and no telemetry."""
     os.environ["SAFETY_DBT_DB"] = str(database)
+    os.environ[MEMORY_LIMIT_VAR] = duckdb_config()["memory_limit"]  # profiles.yml reads it
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("DBT_PARTIAL_PARSE", "true")
 
