@@ -36,9 +36,16 @@ def test_refresh_builds_models_and_data_tests_only(dbt_warehouse):
     # unit tests and the configuration-table tests are the test suite's, not each refresh's
     assert kinds == {"model", "test"}
     assert not any(k.split(".")[2].startswith(("not_null_stg_config", "unique_stg_config")) for k in statuses)
-    # a not-null rule of a contracted model is a column constraint, not a data test
-    assert not any(k.split(".")[2].startswith(("not_null_fct_", "not_null_dim_", "not_null_mart_", "not_null_results_"))
-                   for k in statuses)
+    # a not-null rule or the allowed values of a contracted model's column are column constraints, not
+    # data tests (conditional ones, with a `where`, stay tests)
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    contracted = {uid for uid, n in manifest["nodes"].items()
+                  if n["resource_type"] == "model" and n["config"].get("contract", {}).get("enforced")}
+    repeated = [uid for uid in statuses if uid in manifest["nodes"]
+                and (manifest["nodes"][uid].get("test_metadata") or {}).get("name") in ("not_null", "accepted_values")
+                and not manifest["nodes"][uid]["config"].get("where")
+                and set(manifest["nodes"][uid]["depends_on"]["nodes"]) <= contracted]
+    assert not repeated, repeated[:5]
 
 
 def test_unit_tests_and_configuration_table_tests_pass(dbt_warehouse, tmp_path):
@@ -53,7 +60,7 @@ def test_unit_tests_and_configuration_table_tests_pass(dbt_warehouse, tmp_path):
     assert all(r["status"] == "pass" for r in run_results["results"])
 
 
-def test_contracted_not_null_columns_are_enforced_by_the_tables(dbt_warehouse):
+def test_contracted_columns_are_enforced_by_the_tables(dbt_warehouse):
     manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
     declared = {(n["schema"], n["name"], c["name"])
                 for n in manifest["nodes"].values()
@@ -65,6 +72,17 @@ def test_contracted_not_null_columns_are_enforced_by_the_tables(dbt_warehouse):
         select table_schema, table_name, column_name from information_schema.columns
         where is_nullable = 'NO' and table_schema in ('marts', 'results')""")
     assert declared <= set(rows), sorted(declared - set(rows))[:10]
+    # the allowed values of a contracted column are a CHECK constraint of its table
+    checks = {(n["schema"], n["name"], c["name"])
+              for n in manifest["nodes"].values()
+              if n["resource_type"] == "model" and n["config"].get("contract", {}).get("enforced")
+              for c in n["columns"].values()
+              if any(k["type"] == "check" for k in c.get("constraints", []))}
+    assert len(checks) > 40
+    enforced = dbt_warehouse.query("""
+        select schema_name, table_name, unnest(constraint_column_names) from duckdb_constraints()
+        where constraint_type = 'CHECK' and schema_name in ('marts', 'results')""")
+    assert checks <= set(enforced), sorted(checks - set(enforced))[:10]
 
 
 def test_safety_population_by_arm(dbt_warehouse):
