@@ -253,19 +253,17 @@ def window_rule(result: pd.DataFrame) -> str:
 
 
 def display_dose_window(result: pd.DataFrame, ctx: ReportContext) -> DisplayTable:
+    """One block per window and dose (dose k, then any dose): the subjects with any TEAE in the window,
+    then each system organ class and its preferred terms, in the order of the SOC / PT table."""
     arms = ctx.cfg.arms
-    rows = []
-    overall = result.loc[result["level"] == "overall"]
-    for (_, window, _, dose), g in overall.groupby(["window_order", "window", "dose_order", "dose_label"], sort=True):
-        by = g.set_index("arm")
-        row = {"window": window, "dose": dose}
-        for i, a in enumerate(arms.names):
-            row[f"n{i}"] = fmt_n_pct(by.at[a, "n_subjects"], by.at[a, "pct"])
-            row[f"e{i}"] = fmt_int(by.at[a, "n_events"])
-        for j, a in enumerate(arms.actives):
-            row[f"p{j}"] = fmt_p(by.at[a, "p_value"], ctx.cfg.alpha)
-        rows.append(row)
-    columns = [Column("dose", "Dose", align="l", width=1.5)]
+    index = ["window_order", "dose_order", "window", "dose_label", "row_order", "level", "soc", "pt"]
+    data = result.sort_values(["window_order", "dose_order", "row_order", "armn"])
+    body = _arm_cells(data, ctx, index, p_values=True)
+    body = body.sort_values(["window_order", "dose_order", "row_order"], kind="stable").reset_index(drop=True)
+    body["block"] = [f"{w}, {d.lower() if d.lower().startswith('any') else d}"
+                     for w, d in zip(body["window"], body["dose_label"])]
+    body["label"] = [_row_label(lv, so, pt, "TEAE in the window") for lv, so, pt in zip(body["level"], body["soc"], body["pt"])]
+    columns = [Column("label", "System organ class\n" + INDENT + "Preferred term", align="l", width=3.2)]
     for i, a in enumerate(arms.names):
         span = ctx.arm_header(a, " ")
         columns += [Column(f"n{i}", "n (%)", spanner=span), Column(f"e{i}", "Events", spanner=span, width=0.7)]
@@ -274,13 +272,13 @@ def display_dose_window(result: pd.DataFrame, ctx: ReportContext) -> DisplayTabl
     windows = "; ".join(f"{w.label} = onset less than {w.hours:g} h after the dose" for w in ctx.cfg.dose_windows)
     return DisplayTable(
         name="t_ae_dose_window", title="Treatment-emergent adverse events by time after dose",
-        columns=columns, body=pd.DataFrame(rows), group="window",
+        columns=columns, body=body, group="block",
         test="Fisher's exact test (two-sided), each active arm vs control, on subject counts",
         footnotes=[f"Windows: {windows}. {window_rule(result)}",
                    "Dose k: events whose most recent dose started at or before onset is the subject's k-th dose. "
-                   "n (%): subjects (percent of the arm's N); Events: number of events.",
-                   "Counts by system organ class and preferred term are in the data (reports.t_ae_dose_window, "
-                   "level 'soc' / 'pt')."],
+                   "n (%): subjects (percent of the arm's N), counted once per row; Events: number of events.",
+                   f"System organ classes alphabetical; preferred terms by descending incidence in {arms.last} "
+                   "(the order of the SOC / PT table); only terms with an event in the window are listed."],
         data=result)
 
 

@@ -193,12 +193,29 @@ class AeRelated(_Section):
 
 
 class Aesi(_Section):
+    """A term (or LIKE pattern) of a category of special interest; with a window, only events whose
+    onset is 0 to less than `window_hours` after the start of the most recent dose, the rule of the
+    dose-window table. `window_days: N` may be written instead and means N x 24 hours."""
     aesi_cat: str
     match: Literal["pt", "pattern"]
     term: str
-    window_days: int | None = Field(None, ge=0)
+    window_hours: float | None = Field(None, gt=0)
 
     _match = field_validator("match", mode="before")(_lower)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _days_to_hours(cls, data):
+        if isinstance(data, dict) and "window_days" in data:
+            data = dict(data)
+            days = data.pop("window_days")
+            if data.get("window_hours") is not None and days is not None:
+                raise ValueError("give window_hours or window_days, not both")
+            if days is not None:
+                if isinstance(days, bool) or not isinstance(days, (int, float)) or days <= 0:
+                    raise ValueError(f"window_days must be a positive number of days, not {days!r}")
+                data["window_hours"] = 24.0 * days
+        return data
 
 
 class AnalysisVisit(_Section):

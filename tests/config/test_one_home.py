@@ -68,7 +68,7 @@ def test_every_section_is_published_with_typed_columns(con):
     types = dict(con.execute("select column_name, data_type from information_schema.columns "
                              "where table_schema = 'raw' and table_name = 'cfg_aesi'").fetchall())
     assert types == {"study": "VARCHAR", "aesi_cat": "VARCHAR", "match": "VARCHAR", "term": "VARCHAR",
-                     "window_days": "BIGINT"}
+                     "window_hours": "DOUBLE"}
 
 
 def test_the_pilot_publishes_what_the_reports_use(con):

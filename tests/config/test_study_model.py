@@ -146,3 +146,18 @@ def test_comparisons_override_the_domain_setting_per_parameter(studies):
     assert cfg.comparison("LB", "ALT") == (cfg.lab_compare, cfg.lab_test) == ("change", "ancova")
     path.write_text(path.read_text().replace("compare: Value, test: welch", "compare: value, test: ancova"))
     assert "comparisons[0]: compare: value is compared with welch or wilcoxon, not ancova" in error(studies)
+
+
+def test_an_aesi_window_is_in_hours_and_window_days_means_days_of_24_hours(studies):
+    cfg = load_study("x", studies)
+    windows = {(a.term, a.window_hours) for a in cfg.aesi}
+    assert ("NAUSEA", 336.0) in windows and ("SYNCOPE", None) in windows  # window_days: 14 and null
+    edit(studies, "term: NAUSEA,              window_days: 14", "term: NAUSEA, window_hours: 18")
+    assert ("NAUSEA", 18.0) in {(a.term, a.window_hours) for a in load_study("x", studies).aesi}
+    edit(studies, "term: NAUSEA, window_hours: 18", "term: NAUSEA, window_hours: 18, window_days: 1")
+    assert "give window_hours or window_days, not both" in error(studies)
+
+
+def test_an_aesi_window_must_be_positive(studies):
+    edit(studies, "term: NAUSEA,              window_days: 14", "term: NAUSEA, window_days: 0")
+    assert "window_days must be a positive number of days" in error(studies)

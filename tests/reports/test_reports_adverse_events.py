@@ -96,8 +96,16 @@ def test_dose_windows_add_fisher_where_the_model_compares(results, ctx):
     nausea = r.loc[(r["pt"] == "NAUSEA") & (r["arm"] == "High")].iloc[0]
     assert nausea["p_value"] == pytest.approx(sps.fisher_exact([[2, 1], [1, 3]]).pvalue)
     d = aes.display_dose_window(r, ctx)
-    # the table shows the any-TEAE rows; the SOC / PT rows are in the data
-    assert len(d.body) == 6 and list(d.body["dose"][:3]) == ["Dose 1", "Dose 2", "Any dose"]
+    # a block per window and dose, each opening with the any-TEAE row, then the SOCs and their PTs
+    blocks = list(dict.fromkeys(d.body["block"]))
+    assert blocks[:3] == ["Within 24 hours, Dose 1", "Within 24 hours, Dose 2", "Within 24 hours, any dose"]
+    assert len(blocks) == 6
+    firsts = d.body.groupby("block", sort=False).head(1)
+    assert (firsts["label"] == "Subjects with at least one TEAE in the window").all()
+    high = ctx.cfg.arms.names.index("High")
+    nausea = d.body.loc[(d.body["block"] == "Within 24 hours, any dose") & (d.body["label"].str.strip() == "NAUSEA")]
+    assert len(nausea) == 1 and nausea.iloc[0][f"n{high}"].startswith("2 (")
+    assert nausea.iloc[0]["p1"] != ""
     assert any("(onset date - dose date) x 24 < H" in f for f in d.footnotes)
 
 

@@ -1,7 +1,8 @@
 -- Adverse events of special interest, one row per event and matching category. An event matches a
 -- category when its preferred term equals a configured term (match 'pt') or matches a configured
--- pattern (match 'pattern', LIKE syntax, case-insensitive), and, when the definition has
--- window_days, its onset is at most that many days after the most recent dose started.
+-- pattern (match 'pattern', LIKE syntax, case-insensitive), and, when the definition has a
+-- window_hours, its onset is 0 to less than that many hours after the most recent dose started
+-- (hours_since_dose of int_ae__dose_at_onset: from date-times when both carry a time, else from dates).
 
 with
 
@@ -13,13 +14,13 @@ ae as (
 
 dose as (
 
-    select studyid, usubjid, aeseq, days_since_dose from {{ ref('int_ae__dose_at_onset') }}
+    select studyid, usubjid, aeseq, hours_since_dose from {{ ref('int_ae__dose_at_onset') }}
 
 ),
 
 definitions as (
 
-    select studyid, aesi_cat, lower(match_type) as match_type, term, window_days
+    select studyid, aesi_cat, lower(match_type) as match_type, term, window_hours
     from {{ ref('stg_config__aesi') }}
 
 ),
@@ -42,8 +43,8 @@ final as (
         on  dose.studyid = ae.studyid
         and dose.usubjid = ae.usubjid
         and dose.aeseq = ae.aeseq
-    where definitions.window_days is null
-       or dose.days_since_dose between 0 and definitions.window_days
+    where definitions.window_hours is null
+       or (dose.hours_since_dose >= 0 and dose.hours_since_dose < definitions.window_hours)
 
 )
 

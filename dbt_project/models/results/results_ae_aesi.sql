@@ -30,8 +30,12 @@ definitions as (
         aesi_cat,
         string_agg(
             upper(term) || case when lower(match_type) = 'pattern' then ' (pattern)' else '' end
-            || case when window_days is not null
-                    then ', onset 0-' || cast(window_days as varchar) || ' days after a dose' else '' end,
+            || case when window_hours is not null
+                    then ', onset less than ' || {{ format_factor('window_hours') }} || ' h'
+                         || case when window_hours >= 48 and window_hours % 24 = 0
+                                 then ' (' || cast(cast(window_hours / 24 as integer) as varchar) || ' days)' else '' end
+                         || ' after a dose'
+                    else '' end,
             '; ' order by upper(term)
         ) as definition
     from {{ ref('stg_config__aesi') }}

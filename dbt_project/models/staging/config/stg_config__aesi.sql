@@ -2,5 +2,5 @@
     ['aesi_cat', 'text'],
     ['match', 'text', 'match_type'],
     ['term', 'text'],
-    ['window_days', 'integer'],
+    ['window_hours', 'double'],
 ]) }}
