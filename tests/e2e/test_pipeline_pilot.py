@@ -180,6 +180,14 @@ def test_a_changed_lb_feed_rebuilds_only_what_depends_on_it(pipeline, tmp_path, 
         assert not steps & {"raw__ae", "raw__dm", "dq_raw_ae", "dq_raw_dm", "reports__ae_soc_pt",
                             "reports__demographics", "reports__vs_by_visit"}, steps
         assert ae_table.read_bytes() == ae_bytes and ae_table.stat().st_mtime_ns == ae_mtime
+        # dbt built the models that depend on LB and ran their data tests, not the unit tests
+        run_id = summary.run_ids["cdiscpilot01"]
+        (results,) = (paths.DBT_PROJECT_DIR / "target").glob(f"*-{run_id[:7]}-*/run_results.json")
+        import json
+
+        built = {r["unique_id"] for r in json.loads(results.read_text())["results"]}
+        assert "model.safety_warehouse.fct_lab_result" in built and "model.safety_warehouse.fct_adverse_event" not in built
+        assert not any(uid.startswith("unit_test.") for uid in built)
         con = duckdb.connect(str(pipeline.warehouse), read_only=True)
         try:
             (aval,) = con.execute("select aval from marts.fct_lab_result where usubjid = ? and lbseq = ? "
