@@ -59,7 +59,19 @@ def workspace_env(ws: Path) -> dict[str, str]:
     return env
 
 
+CODE_VERSION = ""  # set by main(): the version every run of the benchmark must have
+
+
+def current_code_version() -> str:
+    from safety_warehouse.version import code_version
+
+    return code_version.__wrapped__()  # computed afresh: the cached value is the process's first
+
+
 def pipeline_run(ws: Path, label: str) -> dict:
+    if current_code_version() != CODE_VERSION:
+        raise SystemExit(f"the code changed during the benchmark ({CODE_VERSION} -> {current_code_version()}): "
+                         "its reruns would redo everything; run it on a tree nobody edits meanwhile")
     timings = ws / f"{label}.timings.json"
     measured = procmon.run([CLI, "run", STUDY, "--timings", str(timings)], env=workspace_env(ws), cwd=ROOT,
                            log=ws / f"{label}.log")
@@ -205,8 +217,8 @@ def _stages(run: dict) -> str:
 
 def markdown(report: dict) -> str:
     lines = [f"# Benchmark {report['date']}", "",
-             f"Machine: {report['machine']['cpus']} CPUs, {report['machine']['python']}, commit "
-             f"{report['commit']}.", "",
+             f"Machine: {report['machine']['cpus']} CPUs, {report['machine']['python']}, code version "
+             f"{report.get('code_version') or report['commit']}.", "",
              "| size | raw rows | cold s | peak GiB | unchanged s (% cold) | one LB change s (% cold) | floor process s "
              "| floor load+compute s | cold / floor process | cold / floor load+compute |",
              "|---|---|---|---|---|---|---|---|---|---|"]
@@ -230,6 +242,12 @@ def markdown(report: dict) -> str:
     for r in report["sizes"]:
         c = r["cold"]
         lines.append(f"| {r['size']}x | {c.get('imports') or 0:.1f} | {c.get('definitions') or 0:.1f} | {_stages(c)} |")
+    lines += ["", "## Rerun after one corrected LB result", "", "| size | change | plan | seconds | stages |",
+              "|---|---|---|---|---|"]
+    for r in report["sizes"]:
+        c = r["lb_changed"]
+        lines.append(f"| {r['size']}x | {r.get('lb_change', '')} | {c.get('plan') or ''} | {c['seconds']:.1f} | "
+                     f"{_stages(c)} |")
     lines += ["", "## Analyst queries on the published warehouse (median ms)", ""]
     titles = [q["query"] for q in report["sizes"][0]["queries"]] if report["sizes"] else []
     lines.append("| query | " + " | ".join(f"{r['size']}x" for r in report["sizes"]) + " |")
@@ -255,9 +273,12 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary workspaces")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    global CODE_VERSION
+    CODE_VERSION = current_code_version()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
     report = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H%M%SZ"), "commit": commit,
+              "code_version": CODE_VERSION,
               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
               "sizes": []}
     base = Path(tempfile.mkdtemp(prefix="safety-bench-"))

@@ -51,22 +51,32 @@ def write_scaled(source: Path, dest: Path, scale: int) -> dict[str, int]:
 
 
 def change_one_lb_value(study_dir: Path) -> str:
-    """Rewrite the study's LB feed with one result changed (a corrected delivery); what changed."""
+    """Rewrite the study's LB feed with one result corrected, as a new delivery would: the original
+    and the standard results (LBORRES, LBSTRESC, LBSTRESN) of one record whose original and standard
+    units agree, one unit higher, so that the tables reading that parameter change. Returns what
+    changed."""
     path = next(p for p in study_dir.iterdir() if p.stem.lower() == "lb")
     feed = FeedFile(study=study_dir.name, domain="lb", path=path)
     table = read_feed(feed).table
-    column = next(c for c in ("LBORRES", "LBSTRESC") if c in table.column_names)
-    values = table.column(column).to_pylist()
-    index = next(i for i, v in enumerate(values) if v not in (None, ""))
-    old = values[index]
-    try:
-        new = f"{float(old) + 1:g}"
-    except ValueError:
-        new = old + "."
-    values[index] = new
-    changed = table.set_column(table.column_names.index(column), column, pa.array(values, table.column(column).type))
+
+    def number(v):
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return None
+
+    columns = {c: table.column(c).to_pylist() for c in ("LBORRES", "LBSTRESC", "LBSTRESN", "LBTESTCD")}
+    index = next(i for i, (o, c, n) in enumerate(zip(columns["LBORRES"], columns["LBSTRESC"], columns["LBSTRESN"]))
+                 if number(n) is not None and number(o) == number(c) == number(n))
+    old = number(columns["LBSTRESN"][index])
+    new = f"{old + 1:g}"
+    changed = table
+    for name in ("LBORRES", "LBSTRESC", "LBSTRESN"):
+        values = columns[name]
+        values[index] = new
+        changed = changed.set_column(changed.column_names.index(name), name, pa.array(values, table.column(name).type))
     target = path.with_suffix(".parquet")
     pq.write_table(changed, target)
     if target != path:
         path.unlink()
-    return f"{target.name}: {column} of row {index + 1} {old!r} -> {new!r}"
+    return f"{target.name}: {columns['LBTESTCD'][index]} result of row {index + 1} {old:g} -> {new}"

@@ -2,10 +2,17 @@
 results, render every file, then write the tables into `reports` (a short write connection, one
 transaction per table) together with the output manifest the index page is built from.
 
-`build(name, study)` is what the Dagster assets call; it needs no Dagster and is used by tests."""
+`build(name, study)` is what the Dagster assets call; it needs no Dagster and is used by tests.
+
+With `reuse=True` (a refresh of what depends on changed feeds) an asset whose inputs are what they
+were when its outputs were written is not built again: the digest of its inputs (the study's rows of
+every mart and results model it reads, its configuration and the code version) is recorded with its
+outputs in `reports.output_manifest`, and when it matches and every file is still there, the files,
+the tidy tables and the manifest stay as they are, stating the data snapshot they were built from."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +22,7 @@ import pandas as pd
 
 from safety_warehouse import paths
 from safety_warehouse.raw_loader import current_data_snapshot
-from safety_reports.catalog import MANIFEST_TABLE, report_asset
+from safety_reports.catalog import MANIFEST_TABLE, POPULATION_MODELS, report_asset
 from safety_reports.config import ReportConfig
 from safety_reports.data import (BIG_N_COLUMNS, POPULATION_COLUMNS, big_n, population, read_mart_columns,
                                  read_marts, read_report, read_result)
@@ -43,6 +50,7 @@ class Session:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     manifest: list[dict] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    inputs_sha: str | None = None
 
     @classmethod
     def open(cls, asset: str, study: str, marts: tuple[str, ...], reports: tuple[str, ...] = (),
@@ -85,7 +93,8 @@ class Session:
         self.files.append(path)
         self.manifest.append(dict(study=self.study, asset=self.asset, name=name, kind=kind, title=title,
                                   format=path.suffix.lstrip("."), file=path.name, bytes=path.stat().st_size,
-                                  rows=rows, data_snapshot=self.ctx.snapshot, code_version=self.ctx.code_version))
+                                  rows=rows, data_snapshot=self.ctx.snapshot, code_version=self.ctx.code_version,
+                                  inputs_sha=self.inputs_sha))
 
     def commit(self) -> None:
         with connect() as con:
@@ -106,14 +115,67 @@ class BuildResult:
     seconds: float
     snapshot: str | None
     code_version: str
+    reused: bool = False
 
 
-def build(name: str, study: str) -> BuildResult:
-    """Build one report asset of the catalogue for one study."""
+def input_digest(con, name: str, study: str, studyid: str, config_sha256: str) -> str:
+    """Digest of what a report asset reads for a study: its configuration, the code version and, for
+    every mart and results model it reads, the count and two order-independent hashes of the study's
+    rows (computed in DuckDB; no row leaves it)."""
+    spec = report_asset(name)
+    h = hashlib.sha256(f"{name}|{study}|{config_sha256}|{code_version()}".encode())
+    relations = ([("marts", m) for m in dict.fromkeys(spec.marts + spec.queried)]
+                 + [("results", r) for r in dict.fromkeys(POPULATION_MODELS + tuple(spec.results))])
+    for schema, table in relations:
+        if not table_exists(con, schema, table):
+            h.update(f"{schema}.{table}:missing".encode())
+            continue
+        row = con.execute(f'select count(*), coalesce(sum(hash(t)), 0), coalesce(bit_xor(hash(t)), 0) '
+                          f'from (select * from {schema}."{table}" where studyid = ?) t', [studyid]).fetchall()[0]
+        h.update(f"{schema}.{table}:{row}".encode())
+    return h.hexdigest()
+
+
+def _reusable(con, name: str, study: str, digest: str) -> pd.DataFrame | None:
+    """The manifest rows of the asset's outputs when they were built from inputs with this digest
+    and every file is there as recorded; else None."""
+    if not table_exists(con, "reports", MANIFEST_TABLE):
+        return None
+    columns = {r[0] for r in con.execute("select column_name from information_schema.columns where "
+                                         "table_schema = 'reports' and table_name = ?", [MANIFEST_TABLE]).fetchall()}
+    if "inputs_sha" not in columns:
+        return None
+    rows = con.execute(f"select * from reports.{MANIFEST_TABLE} where study = ? and asset = ?", [study, name]).df()
+    if rows.empty or set(rows["inputs_sha"]) != {digest}:
+        return None
+    outdir = paths.outputs_dir() / study
+    for file, size in zip(rows["file"], rows["bytes"]):
+        path = outdir / file
+        if not path.is_file() or path.stat().st_size != size:
+            return None
+    expected = set(report_asset(name).tables) | set(report_asset(name).figures)
+    return rows if expected <= set(rows["name"]) else None
+
+
+def build(name: str, study: str, reuse: bool = False) -> BuildResult:
+    """Build one report asset of the catalogue for one study (see the module's note on `reuse`)."""
     t0 = time.perf_counter()
     spec = report_asset(name)
+    digest = None
+    if not spec.after:  # an asset that reads other assets' tables is always rebuilt (it is cheap)
+        study_config = load_study(study)
+        with connect(read_only=True) as con:
+            digest = input_digest(con, name, study, study_config.studyid, study_config.config_sha256)
+            kept = _reusable(con, name, study, digest) if reuse else None
+        if kept is not None:
+            rows = {t: int(r) for t, r in zip(kept["name"], kept["rows"]) if pd.notna(r)}
+            return BuildResult(asset=name, study=study, rows=rows,
+                               files=[paths.outputs_dir() / study / f for f in kept["file"]],
+                               seconds=time.perf_counter() - t0, snapshot=str(kept["data_snapshot"].iloc[0]),
+                               code_version=str(kept["code_version"].iloc[0]), reused=True)
     reports = tuple(t for a in spec.after for t in report_asset(a).tables)
     session = Session.open(name, study, spec.marts, reports, spec.results)
+    session.inputs_sha = digest
     spec.build(session)
     session.commit()
     return BuildResult(asset=name, study=study, rows={k: len(v) for k, v in session.tables.items()},
@@ -121,4 +183,4 @@ def build(name: str, study: str) -> BuildResult:
                        code_version=session.ctx.code_version)
 
 
-__all__ = ["BuildResult", "Session", "build"]
+__all__ = ["BuildResult", "Session", "build", "input_digest"]

@@ -103,16 +103,16 @@ def render_index(study: str, ctx, manifest: pd.DataFrame, finding_rows: pd.DataF
 
     by_name = {n: g for n, g in manifest.groupby("name")} if not manifest.empty else {}
     parts.append("<h2 id=\"tables\">Tables</h2><table class=\"outputs\"><tr><th>Table</th><th>Formats</th>"
-                 "<th>Rows</th></tr>")
+                 "<th>Rows</th><th>Data snapshot</th></tr>")
     for name in table_names():
         g = by_name.get(name)
         if g is None:
-            parts.append(f"<tr><td>{e(name)}</td><td class=\"missing\">not built</td><td></td></tr>")
+            parts.append(f"<tr><td>{e(name)}</td><td class=\"missing\">not built</td><td></td><td></td></tr>")
             continue
         links = " ".join(f"<a href=\"{e(f)}\">{e(fmt.upper())}</a>" for fmt, f in _files(g, TABLE_FORMATS))
         rows = g["rows"].dropna()
         parts.append(f"<tr><td>{e(str(g['title'].iloc[0]))}</td><td>{links}</td>"
-                     f"<td>{int(rows.iloc[0]) if len(rows) else ''}</td></tr>")
+                     f"<td>{int(rows.iloc[0]) if len(rows) else ''}</td><td>{e(_built_from(g, ctx))}</td></tr>")
     parts.append("</table>")
 
     parts.append("<h2 id=\"figures\">Figures</h2><div class=\"figures\">")
@@ -134,6 +134,18 @@ def render_index(study: str, ctx, manifest: pd.DataFrame, finding_rows: pd.DataF
                      f"{e(', '.join(f'reports.{t}' for t in a.tables))}.</li>")
     parts.append("</ul>")
     return page(f"Safety outputs: {study}", "\n".join(parts), back_link=False)
+
+
+def _built_from(g: pd.DataFrame, ctx) -> str:
+    """The data snapshot an output was built from; one built before the current snapshot was kept by
+    a refresh because what it reads did not change."""
+    snapshot = g["data_snapshot"].dropna()
+    if snapshot.empty:
+        return ""
+    built = str(snapshot.iloc[0])
+    if ctx.snapshot and built != ctx.snapshot:
+        return f"{built[:16]} (its inputs are unchanged in {ctx.snapshot[:16]})"
+    return built[:16]
 
 
 def _files(g: pd.DataFrame, formats: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -164,9 +164,14 @@ def test_a_changed_lb_feed_rebuilds_only_what_depends_on_it(pipeline, tmp_path, 
         table = table.set_column(column, name, pa.array(values, table.column(name).type))
     lb.unlink()
     pq.write_table(table, raw / "cdiscpilot01" / "lb.parquet")
+    testcd = table.column("LBTESTCD")[index].as_py()
     ae_table = pipeline.outputs / "cdiscpilot01" / "t_ae_soc_pt.rtf"
     ae_bytes = ae_table.read_bytes()
     ae_mtime = ae_table.stat().st_mtime_ns
+    liver_table = pipeline.outputs / "cdiscpilot01" / "t_liver_injury.xlsx"
+    liver_mtime = liver_table.stat().st_mtime_ns
+    lab_table = pipeline.outputs / "cdiscpilot01" / "t_lab_by_visit.xlsx"
+    lab_mtime = lab_table.stat().st_mtime_ns
 
     monkeypatch.setenv("SAFETY_RAW_DIR", str(raw))
     plan = refresh_plan("cdiscpilot01")
@@ -180,6 +185,11 @@ def test_a_changed_lb_feed_rebuilds_only_what_depends_on_it(pipeline, tmp_path, 
         assert not steps & {"raw__ae", "raw__dm", "dq_raw_ae", "dq_raw_dm", "reports__ae_soc_pt",
                             "reports__demographics", "reports__vs_by_visit"}, steps
         assert ae_table.read_bytes() == ae_bytes and ae_table.stat().st_mtime_ns == ae_mtime
+        # the by-visit table changed with the value; the liver screen (ALT, AST, bilirubin) did not, so
+        # its outputs were kept as they were
+        assert lab_table.stat().st_mtime_ns != lab_mtime
+        if testcd not in ("ALT", "AST", "BILI"):
+            assert liver_table.stat().st_mtime_ns == liver_mtime
         # dbt built the models that depend on LB and ran their data tests, not the unit tests
         run_id = summary.run_ids["cdiscpilot01"]
         (results,) = (paths.DBT_PROJECT_DIR / "target").glob(f"*-{run_id[:7]}-*/run_results.json")

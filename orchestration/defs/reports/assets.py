@@ -8,6 +8,7 @@ import dagster as dg
 
 from orchestration.defs.warehouse import RESOURCE_KEY
 from orchestration.lib.partitions import study_partitions
+from orchestration.lib.refresh import PARTIAL_TAG
 from safety_reports.catalog import INDEX_ASSET, INDEX_FILE, POPULATION_MODELS, REPORT_ASSETS, ReportAsset
 
 if TYPE_CHECKING:
@@ -22,6 +23,8 @@ def _metadata(result: "BuildResult") -> dict:
         "files": dg.MetadataValue.json(sorted(p.name for p in result.files)),
         "outputs_dir": dg.MetadataValue.path(str(result.files[0].parent) if result.files else ""),
         "code_version": dg.MetadataValue.text(result.code_version),
+        # kept: built by an earlier run from the same inputs (a refresh of what depends on changed feeds)
+        "outputs": dg.MetadataValue.text("kept: inputs unchanged" if result.reused else "built"),
     }
     if result.snapshot:
         meta["data_snapshot"] = dg.MetadataValue.text(result.snapshot)
@@ -51,8 +54,11 @@ def _report_asset(spec: ReportAsset) -> dg.AssetsDefinition:
     def _asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         from safety_reports.build import build  # statistics and rendering load only when run
 
-        result = build(spec.name, context.partition_key)
-        context.log.info(f"{spec.name} for {context.partition_key}: {result.rows} in {result.seconds:.1f}s")
+        # a refresh of what depends on changed feeds keeps outputs whose inputs did not change
+        reuse = context.run.tags.get(PARTIAL_TAG, "").startswith("changed:")
+        result = build(spec.name, context.partition_key, reuse=reuse)
+        what = "kept (inputs unchanged)" if result.reused else f"{result.rows}"
+        context.log.info(f"{spec.name} for {context.partition_key}: {what} in {result.seconds:.1f}s")
         return dg.MaterializeResult(metadata=_metadata(result))
 
     return _asset
