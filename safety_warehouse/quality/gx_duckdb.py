@@ -85,3 +85,26 @@ def add_duckdb_source(context, name: str, db: Path) -> DuckDBDatasource:
         connection_string=connection_string(db),
         kwargs={"connect_args": {"read_only": True, "config": duckdb_config()}},
     )
+
+
+from great_expectations.render.renderer.site_builder import DefaultSiteIndexBuilder  # noqa: E402
+
+
+class KeptPagesSiteIndexBuilder(DefaultSiteIndexBuilder):
+    """GX's index builder deletes every page whose validation result is not in the context's store,
+    and each run's store is new: a refresh that re-validates only the changed feeds would lose the
+    pages of the others. This one leaves the pages on disk (the runner keeps the newest page of each
+    table and study) and indexes this run's validations."""
+
+    def build(self, skip_and_clean_missing=True, build_index: bool = True):  # noqa: ARG002
+        return super().build(skip_and_clean_missing=False, build_index=build_index)
+
+
+def keep_newest_page(page: Path) -> None:
+    """Remove the older runs' pages of the suite of `page` (<suite>/<run name>/<run time>/page.html)."""
+    import shutil
+
+    run_dir = page.parents[1]
+    for other in run_dir.parent.iterdir():
+        if other.is_dir() and other != run_dir:
+            shutil.rmtree(other, ignore_errors=True)

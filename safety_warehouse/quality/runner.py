@@ -202,7 +202,8 @@ class QualitySession:
                 "class_name": "SiteBuilder",
                 "store_backend": {"class_name": "TupleFilesystemStoreBackend",
                                   "base_directory": str(self.docs_dir)},
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                "site_index_builder": {"class_name": "KeptPagesSiteIndexBuilder",
+                                       "module_name": "safety_warehouse.quality.gx_duckdb"},
             })
             self._source = add_duckdb_source(context, "warehouse", self.db)
             self._context = context
@@ -383,6 +384,8 @@ class QualitySession:
             return
         t_docs = time.perf_counter()
         try:
+            from safety_warehouse.quality.gx_duckdb import keep_newest_page
+
             key = next(k for k in context.validation_results_store.list_keys()
                        if k.expectation_suite_identifier.name == name)
             context.build_data_docs(site_names=["warehouse"], resource_identifiers=[key])
@@ -390,6 +393,7 @@ class QualitySession:
             url = urls[0]["site_url"] if urls else None
             if url and url.startswith("file://"):
                 run.docs_path = Path(url[len("file://"):])
+                keep_newest_page(run.docs_path)
             run.docs_index = self.docs_dir / "index.html"
         except Exception as exc:  # docs are a convenience; the check result stands without them
             log.warning("data docs not built for %s: %s", name, exc)
