@@ -31,7 +31,7 @@ from safety_reports.render import render_figure, render_table
 from safety_reports.store import replace_rows, replace_study_rows
 from safety_warehouse.version import code_version
 from safety_warehouse.study_model import load_study
-from safety_warehouse.warehouse import connect, table_exists
+from safety_warehouse.warehouse import connect, qualified, table_exists
 
 
 @dataclass
@@ -130,8 +130,9 @@ def input_digest(con, name: str, study: str, studyid: str, config_sha256: str) -
         if not table_exists(con, schema, table):
             h.update(f"{schema}.{table}:missing".encode())
             continue
-        row = con.execute(f'select count(*), coalesce(sum(hash(t)), 0), coalesce(bit_xor(hash(t)), 0) '
-                          f'from (select * from {schema}."{table}" where studyid = ?) t', [studyid]).fetchall()[0]
+        row = con.execute(f"select count(*), coalesce(sum(hash(t)), 0), coalesce(bit_xor(hash(t)), 0) "
+                          f"from (select * from {qualified(schema, table)} where studyid = ?) t",
+                          [studyid]).fetchall()[0]
         h.update(f"{schema}.{table}:{row}".encode())
     return h.hexdigest()
 
@@ -145,7 +146,8 @@ def _reusable(con, name: str, study: str, digest: str) -> pd.DataFrame | None:
                                          "table_schema = 'reports' and table_name = ?", [MANIFEST_TABLE]).fetchall()}
     if "inputs_sha" not in columns:
         return None
-    rows = con.execute(f"select * from reports.{MANIFEST_TABLE} where study = ? and asset = ?", [study, name]).df()
+    rows = con.execute(f"select * from {qualified('reports', MANIFEST_TABLE)} where study = ? and asset = ?",
+                       [study, name]).df()
     if rows.empty or set(rows["inputs_sha"]) != {digest}:
         return None
     outdir = paths.outputs_dir() / study

@@ -60,24 +60,25 @@ def test_unit_tests_and_configuration_table_tests_pass(dbt_warehouse, tmp_path):
     assert all(r["status"] == "pass" for r in run_results["results"])
 
 
+def _constrained_columns(manifest: dict, kind: str) -> set[tuple[str, str, str]]:
+    """(schema, model, column) of every contracted model's column with a constraint of this kind."""
+    return {(n["schema"], n["name"], c["name"])
+            for n in manifest["nodes"].values()
+            if n["resource_type"] == "model" and n["config"].get("contract", {}).get("enforced")
+            for c in n["columns"].values()
+            if any(k["type"] == kind for k in c.get("constraints", []))}
+
+
 def test_contracted_columns_are_enforced_by_the_tables(dbt_warehouse):
     manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
-    declared = {(n["schema"], n["name"], c["name"])
-                for n in manifest["nodes"].values()
-                if n["resource_type"] == "model" and n["config"].get("contract", {}).get("enforced")
-                for c in n["columns"].values()
-                if any(k["type"] == "not_null" for k in c.get("constraints", []))}
+    declared = _constrained_columns(manifest, "not_null")
     assert len(declared) > 150
     rows = dbt_warehouse.query("""
         select table_schema, table_name, column_name from information_schema.columns
         where is_nullable = 'NO' and table_schema in ('marts', 'results')""")
     assert declared <= set(rows), sorted(declared - set(rows))[:10]
     # the allowed values of a contracted column are a CHECK constraint of its table
-    checks = {(n["schema"], n["name"], c["name"])
-              for n in manifest["nodes"].values()
-              if n["resource_type"] == "model" and n["config"].get("contract", {}).get("enforced")
-              for c in n["columns"].values()
-              if any(k["type"] == "check" for k in c.get("constraints", []))}
+    checks = _constrained_columns(manifest, "check")
     assert len(checks) > 40
     enforced = dbt_warehouse.query("""
         select schema_name, table_name, unnest(constraint_column_names) from duckdb_constraints()
