@@ -28,7 +28,7 @@ from pathlib import Path
 
 from safety_warehouse import paths
 from orchestration.lib.progress import Progress, RunLog, stage_of
-from orchestration.lib.runtime import prepare_environment
+from orchestration.lib.runtime import import_in_background, prepare_environment
 
 # the summary's stage lines, in pipeline order
 STAGE_LABELS = {"ingest": "1 ingest raw feeds", "dbt": "2 dbt build (staging, marts, dbt tests)",
@@ -178,6 +178,8 @@ def run_pipeline(studies: list[str] | None = None, verbose: bool = False,
             print("quality checks skipped: this run is not published")
     log_dir = Path(os.environ["DAGSTER_HOME"]) / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
+    if checks:
+        import_in_background("great_expectations")
     # a plain refresh rebuilds only what depends on the feeds that changed since the published run
     planned = not (force or select or not checks)
     for study in [s for s in studies or known if s not in summary.skipped]:

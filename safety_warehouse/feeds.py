@@ -14,6 +14,7 @@ import hashlib
 import io
 import re
 import stat
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -175,14 +176,39 @@ def discover_feeds(study_dir: Path) -> dict[str, FeedFile]:
     return delivery.feeds
 
 
+# sha256 of files already read by this process, by what their status says of their content: a run
+# asks for a feed's digest when it plans the refresh, when it loads the feed and when it reads it
+_DIGESTS: dict[str, tuple[tuple[int, int, int, int, int], tuple[str, int]]] = {}
+_DIGESTS_KEPT = 512
+_SETTLED_NS = 2_000_000_000
+
+
 def file_digest(path: Path) -> tuple[str, int]:
+    """(sha256, bytes) of the file. A file whose device, inode, size, modification and status-change
+    times are those of the last time this process hashed it is not read again: any write changes its
+    modification time and any replacement its inode or status-change time. As the clock of file times
+    is coarse (milliseconds), a file changed in the last seconds is not remembered: a second write in
+    the same tick would leave the same times."""
+    st = Path(path).stat()
+    key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    name = str(Path(path).resolve())
+    known = _DIGESTS.get(name)
+    if known is not None and known[0] == key:
+        return known[1]
     h = hashlib.sha256()
     size = 0
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
             size += len(chunk)
-    return h.hexdigest(), size
+    digest = (h.hexdigest(), size)
+    after = Path(path).stat()
+    settled = time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > _SETTLED_NS
+    if settled and (after.st_dev, after.st_ino, after.st_size, after.st_mtime_ns, after.st_ctime_ns) == key:
+        if len(_DIGESTS) >= _DIGESTS_KEPT:
+            _DIGESTS.pop(next(iter(_DIGESTS)))
+        _DIGESTS[name] = (key, digest)
+    return digest
 
 
 # --------------------------------------------------------------------------- reading

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.defs.ingest.assets import DELIVERY_KEY, STUDY_CONFIG_KEY
 from safety_warehouse.publish import RefreshPlan
 
 PARTIAL_TAG = "safety/refresh"
@@ -19,6 +18,9 @@ PARTIAL_TAG = "safety/refresh"
 
 def refresh_selection(plan: RefreshPlan, asset_graph) -> set[dg.AssetKey] | None:
     """The asset keys a run of the plan materialises, or None for all of them."""
+    # imported here: the ingest package's sensor imports this module
+    from orchestration.defs.ingest.assets import DELIVERY_KEY, STUDY_CONFIG_KEY
+
     if plan.full or not plan.changed:
         return None
     changed = [dg.AssetKey(["raw", domain]) for domain in sorted(plan.changed)]

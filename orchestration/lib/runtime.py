@@ -161,3 +161,21 @@ def prepare_environment() -> Path:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
     return home
+
+
+def import_in_background(*modules: str) -> None:
+    """Start importing `modules` in a daemon thread, so that their import (Great Expectations takes
+    seconds) overlaps the run's first steps, which spend their time in DuckDB. Called once the
+    definitions (dagster, dbt, pandas) are imported, so the two threads share no module still being
+    imported. A failure here is left to the step that imports the module itself."""
+    import importlib
+    import threading
+
+    def work() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # the step's own import reports it
+                return
+
+    threading.Thread(target=work, name="import-" + "-".join(modules), daemon=True).start()
