@@ -4,12 +4,16 @@ enough for the page header and footer, Courier New 9 pt.
 
 - Page header, on every page: the study on the left and "Page x of y" (PAGE and NUMPAGES fields) on
   the right, then the table number, the title and the population, centred.
-- Column headers (the arm spanners and the column labels) are header rows (\\trhdr) that Word and
-  LibreOffice repeat at the top of every page; no body row is one.
-- One table row per body line; a group heading is one bold cell spanning the full width, kept with
-  the row after it.
-- The footnotes follow the table under a closing rule; the page footer states the program that
-  built the table, the data snapshot and code version, and the run date.
+- The rows are laid out in pages: as many as a page holds, estimated from each row's wrapped lines
+  (the font is monospaced, so a cell's lines follow from its text and its column's width). Every
+  page opens with the column headers (the arm spanners and the column labels), so every reader
+  shows them on every page; they are also header rows (\trhdr), which Word repeats itself should a
+  page hold fewer rows than estimated. No body row is a header row.
+- A group heading is one bold cell spanning the full width, never last on a page; a page that
+  starts inside a group repeats its heading, marked "(continued)". Each page ends with a rule.
+- Columns are at least as wide as their longest cell on one line (up to UNWRAPPED characters).
+- The footnotes follow the table; the page footer states the program that built the table, the
+  data snapshot and code version, and the run date.
 
 The document is one string built in a single pass over the rows, so a table of any length costs
 time in proportion to its cells. Text is escaped for RTF: backslash and braces, line breaks as
@@ -18,6 +22,7 @@ time in proportion to its cells. Text is escaped for RTF: backslash and braces, 
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -30,7 +35,8 @@ NOTE_HALF_POINTS = 16     # 8 pt footnotes and page footer
 CELL_PADDING = 72         # twips each side of a cell's text (0.05 inch)
 UNWRAPPED = 28            # characters of a cell a column is widened to hold on one line
 GAP = 120                 # twips between the page header (or footer) and the table
-RULE = r"\pard\plain\f0\fs4\brdrt\brdrs\brdrw10\par"   # a thin paragraph drawing a horizontal rule
+RULE = r"{\pard\plain\f0\fs4\brdrt\brdrs\brdrw10\par}"   # a thin paragraph drawing a horizontal rule
+CONTINUED = "(continued)"
 _ALIGN = {"l": r"\ql", "c": r"\qc", "r": r"\qr"}
 
 
@@ -122,7 +128,7 @@ def _edges(widths: Sequence[float], usable_twips: int, labels: Sequence[str],
 
 
 def _row(cells: Iterable[str], edges: Sequence[int], aligns: Sequence[str], *, header: bool = False,
-         bold: bool = False, keep_with_next: bool = False, border_top: bool = False,
+         bold: bool = False, keep_with_next: bool = False, page_break: bool = False, border_top: bool = False,
          border_bottom: Sequence[bool] | bool = False) -> str:
     cells = list(cells)
     bottoms = border_bottom if isinstance(border_bottom, (list, tuple)) else [border_bottom] * len(cells)
@@ -140,8 +146,9 @@ def _row(cells: Iterable[str], edges: Sequence[int], aligns: Sequence[str], *, h
         parts.append(rf"\clvertalb\cellx{edge}")
     parts.append("\n")
     weight = r"\b " if bold else ""
-    for text, align in zip(cells, aligns):
-        parts.append(r"\pard\intbl" + _ALIGN.get(align, _ALIGN["l"]) + "{" + weight + text + "}\\cell\n")
+    for k, (text, align) in enumerate(zip(cells, aligns)):
+        brk = r"\pagebb" if page_break and k == 0 else ""
+        parts.append(r"\pard\intbl" + brk + _ALIGN.get(align, _ALIGN["l"]) + "{" + weight + text + "}\\cell\n")
     parts.append("\\row\n")
     return "".join(parts)
 
@@ -169,6 +176,46 @@ def _page_footer(block: TitleBlock, usable: int) -> tuple[str, int]:
              rf"\pard\plain\f0\fs{fs} {escape(block.provenance)}\par"]
     height = 40 + (_lines(program + block.run_date, fs, usable) + _lines(block.provenance, fs, usable)) * _line_twips(fs)
     return "{\\footer\n" + "\n".join(lines) + "}", height
+
+
+def _fits(edges: Sequence[int]) -> list[int]:
+    """Characters a line of each cell holds, from the cells' right edges."""
+    char = FONT_HALF_POINTS * 10 * 0.6
+    lefts = [0, *edges[:-1]]
+    return [max(1, int((right - left - 2 * CELL_PADDING) / char)) for left, right in zip(lefts, edges)]
+
+
+def _text_lines(text: str, fit: int) -> int:
+    """Lines a cell's text wraps to at `fit` characters a line (word wrap; long words broken)."""
+    total = 0
+    for part in text.split("\n"):
+        if len(part) <= fit:
+            total += 1
+        else:
+            total += max(1, len(textwrap.wrap(part, fit, break_long_words=True, drop_whitespace=True)))
+    return total
+
+
+def _row_lines(values: Sequence[object], fits: Sequence[int]) -> int:
+    return max([_text_lines(str(v), fit) for v, fit in zip(values, fits)] or [1])
+
+
+def paginate(lines: Sequence[int], headings: Sequence[bool], room: int) -> list[tuple[int, int]]:
+    """(first, end) row ranges of the pages: as many rows as `room` lines hold (at least one row a
+    page), and a group heading never last on a page (it moves to the next with its first row)."""
+    room = max(room, 1)
+    pages: list[tuple[int, int]] = []
+    first, used = 0, 0
+    for i, size in enumerate(lines):
+        if used + size > room and i > first:
+            end = i
+            while end - 1 > first and headings[end - 1]:
+                end -= 1
+            pages.append((first, end))
+            first, used = end, sum(lines[end:i])
+        used += size
+    pages.append((first, len(lines)))
+    return pages
 
 
 def table_document(*, block: TitleBlock, labels: Sequence[str], widths: Sequence[float],
@@ -201,24 +248,48 @@ def table_document(*, block: TitleBlock, labels: Sequence[str], widths: Sequence
         footer,
         "",
     ]
-    if spanners:
-        span_edges, start = [], 0
-        for _label, span in spanners:
-            start += span
-            span_edges.append(edges[start - 1])
-        out.append(_row((escape(label) for label, _ in spanners), span_edges, ["c"] * len(spanners),
-                        header=True, border_top=True, border_bottom=[bool(label) for label, _ in spanners]))
-    out.append(_row((escape(label) for label in labels), edges, aligns, header=True,
-                    border_top=not spanners, border_bottom=True))
+    def header_rows(page_break: bool) -> list[str]:
+        out = []
+        if spanners:
+            out.append(_row((escape(label) for label, _ in spanners), span_edges, ["c"] * len(spanners),
+                            header=True, page_break=page_break, border_top=True,
+                            border_bottom=[bool(label) for label, _ in spanners]))
+        out.append(_row((escape(label) for label in labels), edges, aligns, header=True,
+                        page_break=page_break and not spanners, border_top=not spanners, border_bottom=True))
+        return out
+
+    span_edges, start = [], 0
+    for _label, span in spanners or ():
+        start += span
+        span_edges.append(edges[start - 1])
+    first_header, next_header = header_rows(False), header_rows(True)
+    # explicit pages, each opening with the header rows: every reader shows them on every page
+    # (Word also repeats \trhdr rows itself, should a page hold fewer lines than estimated)
+    fits = _fits(edges)
+    line = _line_twips(FONT_HALF_POINTS)
+    room = (paper_h - top - bottom) // line - 1      # a line spare for the rules and rounding
+    header_lines = (_row_lines([label for label, _ in spanners], _fits(span_edges)) if spanners else 0) \
+        + _row_lines(labels, fits)
+    full_fit = _fits([usable])
+    lines = [_row_lines(values[:1], full_fit) if heading else _row_lines(values[:n], fits)
+             for values, heading in zip(rows, headings)]
     heading_edges = [edges[-1]]
-    for values, heading in zip(rows, headings):
-        if heading:
-            out.append(_row([escape(values[0])], heading_edges, ["l"], bold=True, keep_with_next=True))
-        else:
-            out.append(_row((escape(v) for v in values[:n]), edges, aligns))
-    # the footnotes under a closing rule
-    out.append(RULE)
-    for line in notes:
-        out.append(rf"\pard\plain\f0\fs{NOTE_HALF_POINTS} {escape(line)}\par")
+    grouped = any(headings)
+    group = None    # the heading of the group a row belongs to
+    # a page that starts inside a group repeats its heading, marked "(continued)": a line kept for it
+    for p, (first, last) in enumerate(paginate(lines, headings, room - header_lines - grouped)):
+        out.extend(next_header if p else first_header)   # a later page starts with a page break
+        if group is not None and not headings[first]:
+            out.append(_row([escape(f"{group} {CONTINUED}")], heading_edges, ["l"], bold=True, keep_with_next=True))
+        for values, heading in zip(rows[first:last], headings[first:last]):
+            if heading:
+                group = values[0]
+                out.append(_row([escape(values[0])], heading_edges, ["l"], bold=True, keep_with_next=True))
+            else:
+                out.append(_row((escape(v) for v in values[:n]), edges, aligns))
+        out.append(RULE)       # the closing rule of the page
+    # the footnotes under the table
+    for line_text in notes:
+        out.append(rf"\pard\plain\f0\fs{NOTE_HALF_POINTS} {escape(line_text)}\par")
     out.append("}")
     return "\n".join(out)

@@ -1,8 +1,9 @@
 """The RTF layout read back without LibreOffice: a small RTF tokenizer (groups, control words,
 control symbols, text) turns the document into its page header, page footer, page geometry and
 table rows, and the tests check what a reviewer files: "Page x of y" fields, the title block, the
-program / data snapshot / run-date footer, header rows marked to repeat (and only those), group
-headings across the full width, and body cells equal to the display table's cells."""
+program / data snapshot / run-date footer, pages that each open with the header rows (marked to
+repeat, and only those), group headings across the full width and repeated "(continued)" on a page
+that starts inside a group, and body cells equal to the display table's cells."""
 
 from __future__ import annotations
 
@@ -117,6 +118,7 @@ class Row:
     header: bool
     edges: list[int]
     cells: list[str]
+    page_break: bool = False      # the row starts a new page
 
 
 @dataclass
@@ -148,6 +150,8 @@ def read(raw: str) -> Document:
                 current, cell = Row(header=False, edges=[], cells=[]), []
             elif current is not None and name == "trhdr":
                 current.header = True
+            elif current is not None and name == "pagebb":
+                current.page_break = True
             elif current is not None and name == "cellx":
                 current.edges.append(param)
             elif current is not None and name == "cell":
@@ -217,15 +221,44 @@ def test_header_rows_repeat_and_body_cells_equal_the_display(soc_pt_table, ctx, 
     assert spanners.edges == [labels.edges[e] for e in ends]
 
 
-def test_long_table_repeats_only_its_header_rows(ctx, tmp_path):
+def pages(doc: Document) -> list[list[Row]]:
+    """The rows of each page (a page starts at a row marked with a page break)."""
+    out: list[list[Row]] = []
+    for row in doc.rows:
+        if row.page_break or not out:
+            out.append([])
+        out[-1].append(row)
+    return out
+
+
+def test_long_table_pages_open_with_the_header_rows_only(ctx, tmp_path):
     table = long_table(400)
     path = tmp_path / "long.rtf"
     render.to_rtf(table, ctx, path, run_at=RUN_AT)
     doc = read(path.read_text(encoding="ascii"))
-    flags = [r.header for r in doc.rows]
-    assert flags[:2] == [True, True] and flags.count(True) == 2
+    spanners = [label for label, _ in table.spanners()]
+    labels = [c.label for c in table.columns]
+    paged = pages(doc)
+    assert len(paged) >= 5
+    body: list[Row] = []
+    for number, page in enumerate(paged):
+        assert [r.header for r in page[:2]] == [True, True] and not any(r.header for r in page[2:])
+        assert page[0].cells == spanners and page[1].cells == labels
+        assert page[0].page_break == (number > 0) and not any(r.page_break for r in page[1:])
+        rows = page[2:]
+        if number and len(rows[0].cells) == 1 and rows[0].cells[0].endswith(" (continued)"):
+            previous = [r.cells[0] for r in body if len(r.cells) == 1][-1]
+            assert rows[0].cells == [f"{previous} (continued)"]
+            rows = rows[1:]
+        elif number:
+            # a page starts with a group heading, or inside a group with its heading repeated
+            assert len(rows[0].cells) == 1, rows[0].cells
+        assert len(rows[-1].cells) > 1                                  # no heading last on a page
+        if number < len(paged) - 1:
+            assert len(page) >= 45                                      # a page holds many rows
+        body += rows
+    assert sum(r.header for r in doc.rows) == 2 * len(paged)
     expected, headings = render._rows_with_groups(table)
-    body = doc.rows[2:]
     assert len(body) == len(expected) == 400 + 8
     full_width = doc.rows[1].edges[-1]
     for row, values, heading in zip(body, expected.values.tolist(), headings):
@@ -235,6 +268,19 @@ def test_long_table_repeats_only_its_header_rows(ctx, tmp_path):
             assert row.cells == values
     assert body[0].cells == ["Group 0 \u2265 0"]
     assert "A footnote {with braces} and a backslash \\." in text_of(doc.root.items)
+
+
+def test_paginate_keeps_headings_with_their_rows():
+    from safety_reports.rtf import paginate
+
+    lines = [1, 1, 1, 2, 1, 1, 1]
+    headings = [True, False, False, True, False, True, False]
+    assert paginate(lines, headings, 4) == [(0, 3), (3, 5), (5, 7)]
+    # a heading that would end a page moves to the next one
+    assert paginate([1, 1, 1, 1], [False, False, True, False], 3) == [(0, 2), (2, 4)]
+    # a row taller than a page still gets a page of its own
+    assert paginate([5, 1], [False, False], 3) == [(0, 1), (1, 2)]
+    assert paginate([], [], 3) == [(0, 0)]
 
 
 def test_page_geometry_is_compact(soc_pt_table, ctx, tmp_path):
