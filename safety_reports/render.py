@@ -145,7 +145,7 @@ def to_rtf(table: DisplayTable, ctx: ReportContext, path: Path, run_at: datetime
 def to_xlsx(table: DisplayTable, ctx: ReportContext, path: Path, run_at: datetime | None = None) -> None:
     """Sheet "Table": the table as displayed, for people who work in Excel: the title block, a header
     whose arm spanners are merged over their columns, panes frozen below the header and beside the
-    row labels, an autofilter on the header, the footnotes and the program and run date.
+    row-label columns, an autofilter on the header, the footnotes and the program and run date.
 
     A cell that displays a number holds that number with a number format of its displayed decimals
     ("12.30" is 12.3 shown as 0.00; a p-value flagged "0.0123*" is 0.0123 shown with its star), so it
@@ -190,7 +190,9 @@ def to_xlsx(table: DisplayTable, ctx: ReportContext, path: Path, run_at: datetim
                 ws.write_string(r, i, label, formats.get(bold=True, align=_XLSX_ALIGN[c.align], wrap=True,
                                                          border="bottom"))
             r += 1
-            ws.freeze_panes(r, 1)
+            # frozen: the header above, and the row-label columns (the leading left-aligned ones) beside
+            labels = next((i for i, c in enumerate(table.columns) if c.align != "l"), n)
+            ws.freeze_panes(r, max(labels, 1))
             rows, flags = _rows_with_groups(table)
             aligns = [_XLSX_ALIGN[c.align] for c in table.columns]
             for values, heading in zip(rows.itertuples(index=False, name=None), flags):

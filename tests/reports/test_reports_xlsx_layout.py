@@ -117,3 +117,28 @@ def test_data_sheet_unrounded_numbers_rounded_display(soc_pt):
     assert p and all(c.number_format == render.P_FORMAT for c in p)
     counts = [r[column["n_subjects"] - 1] for r in rows]
     assert all(c.data_type == "n" and c.number_format == "0" for c in counts)
+
+
+def test_panes_frozen_beside_every_row_label_column(ctx, tmp_path):
+    import pandas as pd
+
+    from safety_reports.model import Column, DisplayTable
+
+    columns = [Column("visit", "Visit", align="l"), Column("base", "Baseline", align="l"),
+               Column("a", "Low", spanner="Placebo"), Column("b", "High", spanner="Placebo")]
+    body = pd.DataFrame({"visit": ["Week 2", ""], "base": ["Low", "High"], "a": ["1 (25.0)", "3"],
+                         "b": ["0.5", "-1.25"]})
+    table = DisplayTable(name="t_x", title="Shift", columns=columns, body=body)
+    path = tmp_path / "x.xlsx"
+    render.to_xlsx(table, ctx, path, run_at=RUN_AT)
+    ws = load_workbook(path)["Table"]
+    assert ws.freeze_panes == "C7"
+    assert [str(r) for r in ws.merged_cells.ranges] == ["C5:D5"]
+    assert [c.value for c in ws[7]] == ["Week 2", "Low", "1 (25.0)", 0.5]
+    assert [c.value for c in ws[8]] == [None, "High", 3, -1.25]
+    assert ws.cell(8, 4).number_format == "0.00"
+    assert ws.auto_filter.ref == "A6:D8"
+    # not in the catalogue: no table number, and the program says so
+    assert ws.cell(3, 1).value == "Study FIX01"
+    assert ws.cell(ws.max_row, 1).value.startswith("Program: not in the report catalogue")
+    assert "Data" not in load_workbook(path).sheetnames
