@@ -77,3 +77,21 @@ def expected_output_files(study: str, outputs_root: Path | None = None) -> list[
     files += [base / f"{f}.{ext}" for f in figure_names() for ext in FIGURE_FORMATS]
     files.append(base / INDEX_FILE)
     return files
+
+
+def output_number(name: str) -> str | None:
+    """The number a table or figure is filed under: its place in the catalogue ("Table 3" is the third
+    table of the catalogue order, figures counted apart); None for an output the catalogue lacks."""
+    for kind, names in (("Table", table_names()), ("Figure", figure_names())):
+        if name in names:
+            return f"{kind} {names.index(name) + 1}"
+    return None
+
+
+def output_program(name: str) -> str | None:
+    """The module whose entry builds a table or figure, as a path from the project root
+    (safety_reports/tables/<module>.py); None for an output the catalogue lacks."""
+    for a in REPORT_ASSETS:
+        if name in a.tables or name in a.figures:
+            return a.build.__module__.replace(".", "/") + ".py"
+    return None

@@ -7,8 +7,9 @@ from __future__ import annotations
 import contextlib
 import html as _html
 import os
+import re
 import textwrap
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -108,79 +109,217 @@ def _spanner_groups(table: DisplayTable) -> list[tuple[str, list[str]]]:
 
 # --------------------------------------------------------------------------- RTF
 
-def to_rtf(table: DisplayTable, ctx: ReportContext, path: Path) -> None:
+def title_block(table: DisplayTable, ctx: ReportContext, run_at: datetime | None = None):
+    """The page header and footer of a table: the study, the table's number and program from the
+    report catalogue, the title and population, the data snapshot and the run date."""
+    from safety_reports.catalog import output_number, output_program
+    from safety_reports.rtf import TitleBlock
+
+    when = (run_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return TitleBlock(study=f"Study {ctx.cfg.studyid}", number=output_number(table.name), title=table.title,
+                      population=subtitle(ctx), program=output_program(table.name),
+                      provenance=ctx.provenance_line() + ".", run_date=when.strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def to_rtf(table: DisplayTable, ctx: ReportContext, path: Path, run_at: datetime | None = None) -> None:
     from safety_reports.rtf import table_document
 
     rows, headings = _rows_with_groups(table)
     widths = [c.width for c in table.columns]
+    block = title_block(table, ctx, run_at)
     document = table_document(
-        title=table.title, subtitle=subtitle(ctx),
-        labels=[c.label.replace("\n", " ") for c in table.columns], widths=widths,
+        block=block,
+        labels=[c.label for c in table.columns], widths=widths,
         aligns=[c.align for c in table.columns],
         rows=rows.itertuples(index=False, name=None), headings=headings,
         spanners=table.spanners() if table.has_spanners() else None,
-        notes=notes(table, ctx), landscape=sum(widths) > 9 or len(table.columns) > 8)
+        # the page footer states the data snapshot on every page
+        notes=[line for line in notes(table, ctx) if line != block.provenance],
+        landscape=sum(widths) > 9 or len(table.columns) > 8)
     with atomic_output(path) as tmp:
         tmp.write_text(document, encoding="ascii")
 
 
 # --------------------------------------------------------------------------- XLSX
 
-def to_xlsx(table: DisplayTable, ctx: ReportContext, path: Path) -> None:
-    """Sheet "Table": the table as displayed, with title, headers and notes; sheet "Data": the
-    tidy result with its numbers unrounded. Written row by row (xlsxwriter's constant-memory mode)."""
+def to_xlsx(table: DisplayTable, ctx: ReportContext, path: Path, run_at: datetime | None = None) -> None:
+    """Sheet "Table": the table as displayed, for people who work in Excel: the title block, a header
+    whose arm spanners are merged over their columns, panes frozen below the header and beside the
+    row-label columns, an autofilter on the header, the footnotes and the program and run date.
+
+    A cell that displays a number holds that number with a number format of its displayed decimals
+    ("12.30" is 12.3 shown as 0.00; a p-value flagged "0.0123*" is 0.0123 shown with its star), so it
+    sums, sorts and filters as a number and still reads as printed. Cells that combine numbers
+    ("2 (50.0)", "18.5 (1.88)", "16.4, 20.2") and bounds ("<0.0001") stay text as displayed: split,
+    they would no longer read as the table; their numbers are on the Data sheet. Indented row labels
+    use the cell's indent, not leading spaces.
+
+    Sheet "Data": the tidy result, numbers unrounded but shown rounded (p-values to 4 decimals,
+    "<0.0001" below that), with a frozen, filtered header row.
+
+    Written row by row in xlsxwriter's constant-memory mode (fast, flat memory): every merge is
+    within one row, so each row is written whole before the next."""
     import xlsxwriter
 
+    block = title_block(table, ctx, run_at)
     with atomic_output(path) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "nan_inf_to_errors": True})
         try:
-            title = wb.add_format({"bold": True, "font_size": 12})
-            bold = wb.add_format({"bold": True})
-            header = wb.add_format({"bold": True, "align": "center", "text_wrap": True})
+            formats = _XlsxFormats(wb)
             ws = wb.add_worksheet("Table")
+            n = len(table.columns)
             for i, c in enumerate(table.columns):
                 ws.set_column(i, i, max(10, int(12 * c.width)))
-            ws.write_string(0, 0, table.title, title)
+            ws.write_string(0, 0, table.title, formats.get(bold=True, size=12))
             ws.write_string(1, 0, subtitle(ctx))
-            r = 3
+            ws.write_string(2, 0, "; ".join(x for x in (block.number, block.study) if x))
+            r = 4
             if table.has_spanners():
+                spanner = formats.get(bold=True, align="center", border="bottom")
                 col = 0
                 for label, span in table.spanners():
-                    if label:
-                        ws.write_string(r, col, label, header)
+                    if label and span > 1:
+                        ws.merge_range(r, col, r, col + span - 1, label, spanner)
+                    elif label:
+                        ws.write_string(r, col, label, spanner)
                     col += span
                 r += 1
+            header_row = r
             for i, c in enumerate(table.columns):
-                ws.write_string(r, i, c.label.replace("\n", " "), header)
+                label = c.label.replace("\u00a0", " ")
+                ws.write_string(r, i, label, formats.get(bold=True, align=_XLSX_ALIGN[c.align], wrap=True,
+                                                         border="bottom"))
             r += 1
+            # frozen: the header above, and the row-label columns (the leading left-aligned ones) beside
+            labels = next((i for i, c in enumerate(table.columns) if c.align != "l"), n)
+            ws.freeze_panes(r, max(labels, 1))
             rows, flags = _rows_with_groups(table)
+            aligns = [_XLSX_ALIGN[c.align] for c in table.columns]
             for values, heading in zip(rows.itertuples(index=False, name=None), flags):
                 if heading:
-                    ws.write(r, 0, values[0], bold)
+                    ws.write_string(r, 0, str(values[0]), formats.get(bold=True))
                 else:
-                    ws.write_row(r, 0, [_xlsx_value(v) for v in values])
+                    for j, text in enumerate(values[:n]):
+                        value, num_format, indent = _xlsx_cell(text)
+                        if value == "":
+                            continue
+                        fmt = formats.get(align=aligns[j], num_format=num_format, indent=indent)
+                        if num_format is None:
+                            ws.write_string(r, j, value, fmt)
+                        else:
+                            ws.write_number(r, j, value, fmt)
                 r += 1
+            ws.autofilter(header_row, 0, max(r - 1, header_row), n - 1)
             r += 1
             for line in notes(table, ctx):
                 ws.write_string(r, 0, line)
                 r += 1
+            ws.write_string(r, 0, f"Program: {block.program or 'not in the report catalogue'}; "
+                                  f"run date {block.run_date}.")
             if table.data is not None:
-                data = wb.add_worksheet("Data")
-                when = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-                # the study, snapshot and code version are the same on every row: stated in the notes
-                frame = table.data.drop(columns=[c for c in CONSTANT_COLUMNS if c in table.data.columns])
-                data.write_row(0, 0, [str(c) for c in frame.columns])
-                columns = [[_xlsx_value(v) for v in frame[c].tolist()] for c in frame.columns]
-                for i, rec in enumerate(zip(*columns), start=1):
-                    for j, v in enumerate(rec):
-                        if v is None:
-                            continue
-                        if isinstance(v, datetime):
-                            data.write_datetime(i, j, v.replace(tzinfo=None), when)
-                        else:
-                            data.write(i, j, v)
+                _xlsx_data_sheet(wb.add_worksheet("Data"), table.data, formats)
         finally:
             wb.close()
+
+
+_XLSX_ALIGN = {"l": "left", "c": "center", "r": "right"}
+# a displayed number: optional minus, no leading zeros, optional decimals; a flagged p-value ends in "*"
+_NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*)(?:\.([0-9]+))?)(\*?)")
+_INDENT_CHARS = "\u00a0 "
+_P_COLUMN = re.compile(r"(^|_)p($|_)")
+P_FORMAT = '[<0.0001]"<0.0001";0.0000'
+
+
+class _XlsxFormats:
+    """One xlsxwriter format per distinct combination of properties, made on first use."""
+
+    def __init__(self, wb) -> None:
+        self.wb = wb
+        self.cache: dict[tuple, object] = {}
+
+    def get(self, *, bold: bool = False, size: int | None = None, align: str | None = None,
+            num_format: str | None = None, indent: int = 0, wrap: bool = False, border: str | None = None):
+        key = (bold, size, align, num_format, indent, wrap, border)
+        fmt = self.cache.get(key)
+        if fmt is None:
+            props: dict[str, object] = {}
+            if bold:
+                props["bold"] = True
+            if size:
+                props["font_size"] = size
+            if align:
+                props["align"] = align
+            if num_format:
+                props["num_format"] = num_format
+            if indent:
+                props["indent"] = indent
+            if wrap:
+                props["text_wrap"] = True
+                props["valign"] = "bottom"
+            if border == "bottom":
+                props["bottom"] = 1
+            fmt = self.cache[key] = self.wb.add_format(props)
+        return fmt
+
+
+def _xlsx_cell(text: str) -> tuple[object, str | None, int]:
+    """A displayed cell as (value, number format, indent level): a number with the format of its
+    displayed decimals, or the text without its leading indent (one level per 4 leading spaces)."""
+    stripped = text.lstrip(_INDENT_CHARS)
+    indent = -(-(len(text) - len(stripped)) // 4)
+    m = _NUMBER.fullmatch(stripped)
+    if not m:
+        return stripped, None, indent
+    number, decimals, star = m.groups()
+    num_format = ("0." + "0" * len(decimals)) if decimals else "0"
+    if star:
+        num_format += '"*"'
+    return (float(number) if decimals else int(number)), num_format, indent
+
+
+def _xlsx_data_sheet(ws, data: pd.DataFrame, formats: _XlsxFormats) -> None:
+    """The tidy result, one column per field: numbers unrounded with a rounded number format."""
+    # the study, snapshot and code version are the same on every row: stated on the Table sheet
+    frame = data.drop(columns=[c for c in CONSTANT_COLUMNS if c in data.columns])
+    names = [str(c) for c in frame.columns]
+    bold = formats.get(bold=True, border="bottom")
+    for j, name in enumerate(names):
+        ws.set_column(j, j, max(10, len(name) + 2))
+        ws.write_string(0, j, name, bold)
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(frame), 1), max(len(names) - 1, 0))
+    when = formats.get(num_format="yyyy-mm-dd hh:mm:ss")
+    columns, column_formats = [], []
+    for c in frame.columns:
+        series = frame[c]
+        column_formats.append(formats.get(num_format=_data_format(str(c), series)) if
+                              pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+                              else None)
+        columns.append([_xlsx_value(v) for v in series.tolist()])
+    for i, rec in enumerate(zip(*columns), start=1):
+        for j, v in enumerate(rec):
+            if v is None:
+                continue
+            if isinstance(v, datetime):
+                ws.write_datetime(i, j, v.replace(tzinfo=None), when)
+            elif isinstance(v, bool):
+                ws.write_boolean(i, j, v)
+            elif isinstance(v, (int, float)):
+                ws.write_number(i, j, v, column_formats[j])
+            else:
+                ws.write(i, j, v)
+
+
+def _data_format(name: str, series: pd.Series) -> str:
+    """Number format of a Data sheet column: p-values to 4 decimals ("<0.0001" below), whole
+    numbers without decimals, other numbers to 1-3 decimals (the value itself is not rounded)."""
+    if _P_COLUMN.search(name):
+        return P_FORMAT
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0 or np.all(finite == np.round(finite)):
+        return "0"
+    return "0.0##"
 
 
 def _xlsx_value(v):
