@@ -116,11 +116,16 @@ def fmt_n_pct(n: Any, pct: Any, decimals: int = 1) -> str:
     return f"{int(n)} ({fmt_num(pct, decimals)})"
 
 
+# p-values print to P_DECIMALS decimals, and as "<P_FLOOR" below it (the XLSX number format follows)
+P_DECIMALS = 4
+P_FLOOR = 0.0001
+
+
 def fmt_p(p: Any, alpha: float | None = None) -> str:
     if p is None or pd.isna(p):
         return ""
     p = float(p)
-    text = "<0.0001" if p < 0.0001 else f"{p:.4f}"
+    text = f"<{P_FLOOR:g}" if p < P_FLOOR else f"{p:.{P_DECIMALS}f}"
     if alpha is not None and p < alpha:
         text += "*"
     return text

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from safety_reports.entry import FIGURE_FORMATS, TABLE_FORMATS
-from safety_reports.model import DisplayTable, FigureOutput, ReportContext
+from safety_reports.model import P_DECIMALS, P_FLOOR, DisplayTable, FigureOutput, ReportContext
 
 CONSTANT_COLUMNS = ("study", "data_snapshot", "code_version")
 
@@ -227,7 +227,7 @@ _XLSX_ALIGN = {"l": "left", "c": "center", "r": "right"}
 _NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*)(?:\.([0-9]+))?)(\*?)")
 _INDENT_CHARS = "\u00a0 "
 _P_COLUMN = re.compile(r"(^|_)p($|_)")
-P_FORMAT = '[<0.0001]"<0.0001";0.0000'
+P_FORMAT = f'[<{P_FLOOR:g}]"<{P_FLOOR:g}";0.{"0" * P_DECIMALS}'
 
 
 class _XlsxFormats:
@@ -242,22 +242,10 @@ class _XlsxFormats:
         key = (bold, size, align, num_format, indent, wrap, border)
         fmt = self.cache.get(key)
         if fmt is None:
-            props: dict[str, object] = {}
-            if bold:
-                props["bold"] = True
-            if size:
-                props["font_size"] = size
-            if align:
-                props["align"] = align
-            if num_format:
-                props["num_format"] = num_format
-            if indent:
-                props["indent"] = indent
-            if wrap:
-                props["text_wrap"] = True
-                props["valign"] = "bottom"
-            if border == "bottom":
-                props["bottom"] = 1
+            props = {"bold": bold, "font_size": size, "align": align, "num_format": num_format, "indent": indent,
+                     "text_wrap": wrap, "valign": "bottom" if wrap else None,
+                     "bottom": 1 if border == "bottom" else None}
+            props = {k: v for k, v in props.items() if v}
             fmt = self.cache[key] = self.wb.add_format(props)
         return fmt
 
@@ -339,15 +327,16 @@ def _xlsx_value(v):
 
 def render_table(table: DisplayTable, ctx: ReportContext, outdir: Path) -> list[Path]:
     outdir.mkdir(parents=True, exist_ok=True)
+    run_at = datetime.now(timezone.utc)  # one run date on every format of the table
     paths = []
     p = outdir / f"{table.name}.html"
     write_text_atomic(p, to_html(table, ctx))
     paths.append(p)
     p = outdir / f"{table.name}.rtf"
-    to_rtf(table, ctx, p)
+    to_rtf(table, ctx, p, run_at)
     paths.append(p)
     p = outdir / f"{table.name}.xlsx"
-    to_xlsx(table, ctx, p)
+    to_xlsx(table, ctx, p, run_at)
     paths.append(p)
     return paths
 

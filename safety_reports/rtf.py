@@ -87,10 +87,14 @@ def _line_twips(half_points: int) -> int:
     return math.ceil(half_points * 10 * 1.15)
 
 
+def _char_twips(half_points: int = FONT_HALF_POINTS) -> float:
+    """Width of one character of Courier New at a size (0.6 em)."""
+    return half_points * 10 * 0.6
+
+
 def _lines(text: str, half_points: int, usable_twips: int) -> int:
-    """Lines a paragraph of monospaced text takes at a width (Courier New: 0.6 em a character)."""
-    per_line = max(1, int(usable_twips / (half_points * 10 * 0.6)))
-    return max(1, math.ceil(len(text) / per_line))
+    """Lines a paragraph of monospaced text wraps to at a width."""
+    return _text_lines(text, max(1, int(usable_twips / _char_twips(half_points))))
 
 
 def _edges(widths: Sequence[float], usable_twips: int, labels: Sequence[str],
@@ -108,7 +112,7 @@ def _edges(widths: Sequence[float], usable_twips: int, labels: Sequence[str],
             size = len(str(values[j]))
             if size > longest[j]:
                 longest[j] = size
-    char = FONT_HALF_POINTS * 10 * 0.6
+    char = _char_twips()
     need = [(min(size, UNWRAPPED) + 1) * char + 2 * CELL_PADDING for size in longest]  # a character spare
     total = sum(widths) or 1.0
     share = [usable_twips * w / total for w in widths]
@@ -180,7 +184,7 @@ def _page_footer(block: TitleBlock, usable: int) -> tuple[str, int]:
 
 def _fits(edges: Sequence[int]) -> list[int]:
     """Characters a line of each cell holds, from the cells' right edges."""
-    char = FONT_HALF_POINTS * 10 * 0.6
+    char = _char_twips()
     lefts = [0, *edges[:-1]]
     return [max(1, int((right - left - 2 * CELL_PADDING) / char)) for left, right in zip(lefts, edges)]
 
