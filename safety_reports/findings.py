@@ -113,11 +113,16 @@ def basis(ctx: ReportContext) -> str:
     return P_BASIS[ctx.cfg.findings_p]
 
 
+def _present(value) -> bool:
+    """A non-blank text value: a stored NULL (None, or NaN once in a pandas column) prints as nothing."""
+    return isinstance(value, str) and value.strip() != ""
+
+
 def display(result: pd.DataFrame, ctx: ReportContext, tests: dict[str, str]) -> DisplayTable:
     rows = []
     for r in result.itertuples(index=False):
         rows.append({"arm": f"{r.arm} vs {r.control}", "domain": r.domain,
-                     "param": str(r.param) + (f" - {r.timepoint}" if r.timepoint else ""),
+                     "param": str(r.param) + (f" - {r.timepoint}" if _present(r.timepoint) else ""),
                      "direction": r.direction, "visits": r.visits, "p": fmt_p(r.min_p),
                      "p_fdr": fmt_p(r.min_p_fdr)})
     columns = [Column("domain", "Domain", width=0.7), Column("param", "Parameter", align="l", width=3.0),

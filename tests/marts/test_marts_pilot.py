@@ -388,3 +388,24 @@ def test_results_models_are_built_with_their_contracts(dbt_warehouse):
     assert {"results_ae_soc_pt", "results_ae_soc_pt_serious", "results_ae_overview", "results_ae_soc_pt_severity",
             "results_ae_dose_window", "results_ae_risk_diff", "results_lab_nr_freq", "results_lab_thr_shift",
             "results_lab_shift", "results_demographics"} <= tables
+
+
+def test_descriptions_reach_duckdb_as_comments(dbt_warehouse):
+    """persist_docs: every mart and results table, and each of its columns, carries its dbt description
+    as a DuckDB comment, so duckdb_columns(), the duckdb CLI and DBeaver show the documentation."""
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    documented = {(n["schema"], n["name"], c["name"]): c["description"]
+                  for n in manifest["nodes"].values()
+                  if n["resource_type"] == "model" and n["schema"] in ("marts", "results")
+                  for c in n["columns"].values()}
+    columns = dbt_warehouse.query("""
+        select schema_name, table_name, column_name, comment from duckdb_columns()
+        where schema_name in ('marts', 'results')""")
+    assert len(columns) > 200
+    uncommented = sorted((s, t, c) for s, t, c, comment in columns if not (comment or "").strip())
+    assert not uncommented, f"{len(uncommented)} columns without a comment, e.g. {uncommented[:10]}"
+    # the comment is the model's description, not some other text
+    assert all(comment == documented[(s, t, c)] for s, t, c, comment in columns if (s, t, c) in documented)
+    tables = dbt_warehouse.query("""
+        select schema_name, table_name, comment from duckdb_tables() where schema_name in ('marts', 'results')""")
+    assert tables and all((comment or "").strip() for _, _, comment in tables), tables

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from safety_reports import expected_output_files
@@ -15,6 +17,8 @@ def index_page(pipeline, browser, tmp_path_factory):
     missing = [f.name for f in files if not f.exists() or f.stat().st_size == 0]
     assert not missing, f"outputs missing or empty: {missing}"
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    # offline: a page that needs anything beyond its own files fails here
+    page.route(re.compile(r"^(?!file:).*"), lambda route: route.abort())
     page.goto((pipeline.outputs / STUDY / "index.html").as_uri())
     yield page, files, tmp_path_factory.mktemp("screens")
     page.close()
@@ -44,3 +48,19 @@ def test_ae_table_renders_with_its_rows(index_page):
         assert needle in text
     page.screenshot(path=str(shots / "ae_soc_pt.png"), full_page=True)
     page.go_back()
+
+
+# a missing value printed as text, as pandas or JavaScript would spell it
+MISSING_AS_TEXT = re.compile(r"\b(nan|NaN|None|undefined|null|NaT)\b")
+
+
+def test_no_page_prints_a_missing_value_as_text(index_page, pipeline):
+    page, _, _ = index_page
+    pages = sorted((pipeline.outputs / STUDY).glob("*.html"))
+    assert len(pages) > 5
+    for html_file in pages:
+        page.goto(html_file.as_uri())
+        page.wait_for_load_state()
+        text = page.inner_text("body")
+        found = sorted(set(MISSING_AS_TEXT.findall(text)))
+        assert not found, f"{html_file.name} prints {found}"
